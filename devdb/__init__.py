@@ -1,0 +1,3 @@
+"""devdb: local PostgreSQL + pgvector + Alembic environments for Python backends."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,162 @@
+"""Project configuration: `[tool.devdb]` in pyproject.toml (or devdb.toml), else discovered."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devdb.detect import discover, find_project_root, slug
+from devdb.errors import DevdbError
+
+DEFAULT_IMAGE = "pgvector/pgvector:0.8.1-pg18"
+OFFLINE_IMAGE = "devdb-offline/pgvector:pg18"
+ENGINES = ("auto", "docker", "embedded", "external")
+STATE_DIRNAME = ".devdb"
+
+
+@dataclass
+class Config:
+    project_root: Path
+    project_name: str
+    engine: str = "auto"
+    image: str = DEFAULT_IMAGE
+    image_is_default: bool = True
+    port: int | None = None
+    url: str | None = None  # external engine only
+    database: str | None = None
+    user: str | None = None
+    alembic_ini: Path | None = None
+    env_example: Path | None = None
+    env_file: Path | None = None
+    fixtures_dir: Path | None = None
+    app_dir: Path | None = None
+    app_command: list[str] = field(default_factory=list)
+    python: str = sys.executable
+    env_keys: dict[str, Any] = field(default_factory=dict)
+    extensions: list[str] = field(default_factory=lambda: ["vector"])
+    embedding_dim: int | None = 384
+    ready_timeout: float = 60.0
+    templates_keep: int = 3
+    source: str = "discovered"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.project_root / STATE_DIRNAME
+
+    @property
+    def path_hash(self) -> str:
+        return hashlib.sha256(str(self.project_root).encode()).hexdigest()[:8]
+
+    @property
+    def resource_name(self) -> str:
+        """Docker names: one container and one volume per checkout."""
+        return f"devdb-{slug(self.project_name)}-{self.path_hash}"
+
+    @property
+    def migrations_dir(self) -> Path | None:
+        return self.alembic_ini.parent if self.alembic_ini else None
+
+    def rel(self, path: Path | None) -> str:
+        if path is None:
+            return "-"
+        try:
+            return str(path.relative_to(self.project_root))
+        except ValueError:
+            return str(path)
+
+
+def _read_toml_table(root: Path) -> tuple[dict[str, Any], str]:
+    devdb_toml = root / "devdb.toml"
+    pyproject = root / "pyproject.toml"
+    try:
+        if devdb_toml.is_file():
+            data = tomllib.loads(devdb_toml.read_text())
+            return data.get("tool", {}).get("devdb", data), "devdb.toml"
+        if pyproject.is_file():
+            data = tomllib.loads(pyproject.read_text())
+            table = data.get("tool", {}).get("devdb")
+            if table is not None:
+                return table, "pyproject.toml [tool.devdb]"
+    except tomllib.TOMLDecodeError as exc:
+        raise DevdbError(f"cannot parse the devdb config in {root}: {exc}", "fix the TOML syntax") from exc
+    return {}, "discovered"
+
+
+_PATH_KEYS = ("alembic_ini", "env_example", "env_file", "fixtures_dir", "app_dir")
+_KNOWN_KEYS = {
+    *_PATH_KEYS, "engine", "image", "port", "url", "database", "user", "app_command",
+    "python", "env_keys", "extensions", "embedding_dim", "ready_timeout", "templates_keep",
+    "project_name",
+}
+
+
+def load_config(start: Path | None = None, **overrides: Any) -> Config:
+    """Find the project from `start` (cwd), read its config, fill gaps by discovery."""
+    root = find_project_root(start or Path.cwd())
+    table, source = _read_toml_table(root)
+    unknown = set(table) - _KNOWN_KEYS
+    if unknown:
+        raise DevdbError(
+            f"unknown key(s) in {source}: {', '.join(sorted(unknown))}",
+            "see the configuration reference in the README",
+        )
+    found = discover(root)
+    name = table.get("project_name") or _project_name(root)
+    config = Config(project_root=root, project_name=name, source=source, notes=list(found.notes))
+    for key in _PATH_KEYS:
+        value = table.get(key)
+        if value is not None:
+            setattr(config, key, (root / value).resolve())
+    config.alembic_ini = config.alembic_ini or found.alembic_ini
+    config.env_example = config.env_example or found.env_example
+    config.fixtures_dir = config.fixtures_dir or found.fixtures_dir
+    config.app_dir = config.app_dir or found.app_dir
+    if config.env_file is None:
+        base = config.env_example.parent if config.env_example else (config.app_dir or root)
+        config.env_file = base / ".env"
+    command = table.get("app_command", found.app_command)
+    config.app_command = command.split() if isinstance(command, str) else list(command)
+    config.python = table.get("python") or found.python or sys.executable
+    for key in ("engine", "port", "url", "database", "user", "env_keys", "extensions",
+                "embedding_dim", "ready_timeout", "templates_keep"):
+        if key in table:
+            setattr(config, key, table[key])
+    if "image" in table:
+        config.image, config.image_is_default = table["image"], False
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key == "image":
+            config.image_is_default = False
+        setattr(config, key, value)
+    if config.url and config.engine == "auto":
+        config.engine = "external"
+    if config.engine not in ENGINES:
+        raise DevdbError(f"unknown engine {config.engine!r}", f"use one of: {', '.join(ENGINES)}")
+    return config
+
+
+def _project_name(root: Path) -> str:
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            name = tomllib.loads(pyproject.read_text()).get("project", {}).get("name")
+        except tomllib.TOMLDecodeError:
+            name = None
+        if name:
+            return str(name)
+    return root.name
+
+
+def require_alembic(config: Config) -> Path:
+    if config.alembic_ini is None or not config.alembic_ini.is_file():
+        raise DevdbError(
+            f"no alembic.ini found under {config.project_root}",
+            "run devdb from the backend's repository, or set alembic_ini in [tool.devdb]",
+        )
+    return config.alembic_ini

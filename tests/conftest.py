@@ -1,0 +1,68 @@
+"""Shared fixtures: a real PostgreSQL 18 + pgvector for the whole session (embedded engine)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devdb.config import Config
+from devdb.engines.base import EngineSpec, Server
+from devdb.engines.embedded import EmbeddedEngine
+from devdb.readiness import wait_until_ready
+from devdb.state import new_password
+
+IN_CI = os.environ.get("DEVDB_REQUIRE_DOCKER") == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A throwaway embedded server; superuser `postgres` with a random password."""
+    root = tmp_path_factory.mktemp("pgserver")
+    engine = EmbeddedEngine(
+        Config(project_root=root, project_name="tests"), EngineSpec("postgres", new_password())
+    )
+    server = engine.start()
+    wait_until_ready(server.conninfo(), timeout=60, check_alive=engine.check_alive)
+    try:
+        yield server
+    finally:
+        engine.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(pg_server: Server) -> str:
+    """Superuser URL: postgresql://postgres:PW@127.0.0.1:PORT/postgres."""
+    return pg_server.url()
+
+
+@pytest.fixture
+def scratch_db(pg_server: Server) -> Iterator[str]:
+    """A fresh, uniquely named database on the session server; yields its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_server.url(name)
+    finally:
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def docker_or_skip() -> None:
+    """Docker tests fail in CI (DEVDB_REQUIRE_DOCKER=1) and skip elsewhere when no daemon."""
+    from devdb.engines import docker_available
+
+    if docker_available():
+        return
+    if IN_CI:
+        pytest.fail("Docker daemon not reachable, and DEVDB_REQUIRE_DOCKER=1")
+    pytest.skip("no Docker daemon (set DEVDB_REQUIRE_DOCKER=1 to make this a failure)")
+
+
+ROOT = Path(__file__).resolve().parent.parent

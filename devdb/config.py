@@ -83,14 +83,28 @@ def _read_toml_table(root: Path) -> tuple[dict[str, Any], str]:
             if table is not None:
                 return table, "pyproject.toml [tool.devdb]"
     except tomllib.TOMLDecodeError as exc:
-        raise DevdbError(f"cannot parse the devdb config in {root}: {exc}", "fix the TOML syntax") from exc
+        raise DevdbError(
+            f"cannot parse the devdb config in {root}: {exc}", "fix the TOML syntax"
+        ) from exc
     return {}, "discovered"
 
 
 _PATH_KEYS = ("alembic_ini", "env_example", "env_file", "fixtures_dir", "app_dir")
 _KNOWN_KEYS = {
-    *_PATH_KEYS, "engine", "image", "port", "url", "database", "user", "app_command",
-    "python", "env_keys", "extensions", "embedding_dim", "ready_timeout", "templates_keep",
+    *_PATH_KEYS,
+    "engine",
+    "image",
+    "port",
+    "url",
+    "database",
+    "user",
+    "app_command",
+    "python",
+    "env_keys",
+    "extensions",
+    "embedding_dim",
+    "ready_timeout",
+    "templates_keep",
     "project_name",
 }
 
@@ -122,8 +136,18 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
     command = table.get("app_command", found.app_command)
     config.app_command = command.split() if isinstance(command, str) else list(command)
     config.python = table.get("python") or found.python or sys.executable
-    for key in ("engine", "port", "url", "database", "user", "env_keys", "extensions",
-                "embedding_dim", "ready_timeout", "templates_keep"):
+    for key in (
+        "engine",
+        "port",
+        "url",
+        "database",
+        "user",
+        "env_keys",
+        "extensions",
+        "embedding_dim",
+        "ready_timeout",
+        "templates_keep",
+    ):
         if key in table:
             setattr(config, key, table[key])
     if "image" in table:

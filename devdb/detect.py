@@ -9,8 +9,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIP_DIRS = {".git", ".venv", "venv", "env", "node_modules", "__pycache__", ".devdb", ".tox", "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages"}
-EXAMPLE_NAMES = ("env.example", ".env.example", ".env.sample", "example.env", ".env.template", "env.sample")
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "env",
+    "node_modules",
+    "__pycache__",
+    ".devdb",
+    ".tox",
+    "build",
+    "dist",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "site-packages",
+}
+EXAMPLE_NAMES = (
+    "env.example",
+    ".env.example",
+    ".env.sample",
+    "example.env",
+    ".env.template",
+    "env.sample",
+)
 APP_ENTRY_NAMES = ("main.py", "app.py", "server.py", "manage.py")
 PROJECT_MARKERS = ("pyproject.toml", "devdb.toml", ".git", "alembic.ini")
 
@@ -90,19 +112,25 @@ def discover(root: Path) -> Discovered:
     found.alembic_ini = _closest(inis, None)
     anchor = found.alembic_ini.parent if found.alembic_ini else root
     if len(inis) > 1 and found.alembic_ini:
-        found.notes.append(f"several alembic.ini files; using {found.alembic_ini.relative_to(root)}")
+        found.notes.append(
+            f"several alembic.ini files; using {found.alembic_ini.relative_to(root)}"
+        )
 
     examples = [p for p in files if p.name in EXAMPLE_NAMES]
     found.env_example = _closest(examples, anchor)
 
     entries = [p for p in files if p.name in APP_ENTRY_NAMES and p.name != "manage.py"]
-    entry = _closest([p for p in entries if p.name == "main.py"], anchor) or _closest(entries, anchor)
+    entry = _closest([p for p in entries if p.name == "main.py"], anchor) or _closest(
+        entries, anchor
+    )
     if entry is not None:
         found.app_dir = entry.parent
         found.app_command = ["python", entry.name]
 
     fixture_dirs = [
-        p.parent for p in files if p.parent.name in ("fixtures", "seeds") and p.suffix in (".sql", ".csv", ".py")
+        p.parent
+        for p in files
+        if p.parent.name in ("fixtures", "seeds") and p.suffix in (".sql", ".csv", ".py")
     ]
     found.fixtures_dir = _closest(sorted(set(fixture_dirs)), anchor)
 

@@ -33,7 +33,9 @@ def wait_until_ready(
                 conn.execute("SELECT 1")
             return time.monotonic() - started
         except psycopg.OperationalError as exc:
-            last_error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            last_error = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
             if "password authentication failed" in last_error:
                 raise DevdbError(
                     "the server rejected devdb's password (the data volume was made with another one)",

@@ -11,7 +11,16 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devdb.engines.base import Engine, EngineSpec, Progress, Server, ToolRun, _noop, free_port, port_is_free
+from devdb.engines.base import (
+    Engine,
+    EngineSpec,
+    Progress,
+    Server,
+    ToolRun,
+    _noop,
+    free_port,
+    port_is_free,
+)
 from devdb.errors import DevdbError
 
 if TYPE_CHECKING:
@@ -106,7 +115,16 @@ class EmbeddedEngine(Engine):
         progress(f"starting PostgreSQL on 127.0.0.1:{port}")
         options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
         result = subprocess.run(
-            [str(pg_bin("pg_ctl")), "-D", str(self.data), "-l", str(self.logfile), "-o", options, "start"],
+            [
+                str(pg_bin("pg_ctl")),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.logfile),
+                "-o",
+                options,
+                "start",
+            ],
             capture_output=True,
             text=True,
             **run_as,
@@ -141,9 +159,18 @@ class EmbeddedEngine(Engine):
         try:
             result = subprocess.run(
                 [
-                    str(pg_bin("initdb")), "-D", str(self.data), "-U", self.spec.user,
-                    f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
-                    "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+                    str(pg_bin("initdb")),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    self.spec.user,
+                    f"--pwfile={pwfile}",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-instructions",
                 ],
                 capture_output=True,
                 text=True,

@@ -1,0 +1,3 @@
+from devdb.cli import main
+
+main()

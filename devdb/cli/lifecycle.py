@@ -1,0 +1,200 @@
+"""up, down, destroy, status, env, logs, psql."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from devdb.cli._common import (
+    EngineOpt,
+    JsonOpt,
+    ProjectOpt,
+    UrlOpt,
+    YesOpt,
+    confirm_destructive,
+    err,
+    load,
+    out,
+    print_json,
+    progress_steps,
+    run,
+)
+
+
+def up(
+    project: Path | None = ProjectOpt,
+    engine: str | None = EngineOpt,
+    url: str | None = UrlOpt,
+    no_app: bool = typer.Option(False, "--no-app", help="Stop after migrations and fixtures."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the result as JSON (implies --no-app)."
+    ),
+) -> None:
+    """Start the database, write the env file, migrate, seed, then run the app.
+
+    Examples:
+      devdb up                      # everything, then `python main.py`
+      devdb up --no-app             # just the database
+      devdb up --engine embedded    # no Docker needed
+      devdb up --engine external --url postgresql://me@localhost/app
+    """
+    from devdb.core.up import up as core_up
+
+    config = run(lambda: load(project, engine=engine, url=url))
+    with progress_steps(not as_json) as progress:
+        result = run(lambda: core_up(config, progress=progress))
+    if as_json:
+        data = {k: v for k, v in result.__dict__.items() if k != "env"}
+        print_json(data)
+        return
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    if result.warm:
+        err.print(
+            f"[green]✓[/] database {result.database} is up to date "
+            f"({result.engine}, 127.0.0.1:{result.port}) in {result.timings['total']:.2f}s"
+        )
+    else:
+        applied = (
+            f"{len(result.applied)} migration(s) applied"
+            if result.applied
+            else "no migrations to apply"
+        )
+        ext = ", ".join(f"{k} {v}" for k, v in result.extensions.items())
+        err.print(
+            f"[green]✓[/] database {result.database} ready on 127.0.0.1:{result.port} "
+            f"({result.engine}; {ext}); {applied}; "
+            f"{'fixtures seeded' if result.fixtures_applied else 'fixtures unchanged'}; "
+            f"{result.env_file} {'written' if result.env_written else 'unchanged'} "
+            f"[dim]({result.timings['total']:.1f}s)[/]"
+        )
+    if no_app:
+        return
+    from devdb.applaunch import resolve_command, run_app
+
+    command = resolve_command(config.app_command, config.python)
+    cwd = config.app_dir or config.project_root
+    err.print(
+        f"[bold]→ running[/] {' '.join(config.app_command)} [dim](in {config.rel(cwd)}; Ctrl-C stops it)[/]"
+    )
+    code = run(lambda: run_app(command, cwd, result.env))
+    raise typer.Exit(code)
+
+
+def down(project: Path | None = ProjectOpt) -> None:
+    """Stop the database server; data is kept. Example: devdb down"""
+    from devdb.core.lifecycle import down as core_down
+
+    config = run(lambda: load(project))
+    stopped = run(lambda: core_down(config))
+    err.print("[green]✓[/] stopped (data kept)" if stopped else "nothing was running")
+
+
+def destroy(project: Path | None = ProjectOpt, yes: bool = YesOpt) -> None:
+    """Remove the server, its data volume and devdb's state. Example: devdb destroy --yes"""
+    from devdb.core.lifecycle import destroy as core_destroy
+
+    config = run(lambda: load(project))
+    confirm_destructive(f"destroy the database of {config.project_name} (all its data)", yes)
+    removed = run(lambda: core_destroy(config))
+    err.print("[green]✓[/] removed: " + (", ".join(removed) if removed else "nothing"))
+
+
+def status(project: Path | None = ProjectOpt, as_json: bool = JsonOpt) -> None:
+    """Engine, server, revision, pending migrations, extensions. Example: devdb status --json"""
+    from devdb.core.lifecycle import status as core_status
+
+    config = run(lambda: load(project))
+    result = run(lambda: core_status(config))
+    if as_json:
+        print_json(result.as_dict())
+        return
+    state = "[green]running[/]" if result.running else "[yellow]stopped[/]"
+    out.print(f"engine      {result.engine} ({state}, port {result.port or '-'})")
+    out.print(f"database    {result.database} {'(answering)' if result.answering else ''}")
+    out.print(
+        f"revision    {', '.join(result.revision) or '-'}   heads: {', '.join(result.heads) or '-'}"
+    )
+    if result.pending:
+        out.print(
+            f"pending     {len(result.pending)}: {', '.join(result.pending)}  → devdb migrate"
+        )
+    if result.unknown_revisions:
+        out.print(
+            f"[red]drift[/]       database at {', '.join(result.unknown_revisions)}, unknown to the code"
+        )
+    if result.extensions:
+        out.print("extensions  " + ", ".join(f"{k} {v}" for k, v in result.extensions.items()))
+    out.print(f"env file    {result.env_file}")
+
+
+def env(
+    project: Path | None = ProjectOpt,
+    fmt: str = typer.Option("dotenv", "--format", "-f", help="dotenv | json | shell"),
+) -> None:
+    """Print the DB variables devdb writes. Example: eval "$(devdb env --format shell)" """
+    import shlex
+
+    from devdb.core.lifecycle import current_env_values
+
+    config = run(lambda: load(project))
+    values = run(lambda: current_env_values(config))
+    if fmt == "json":
+        print_json(values)
+    elif fmt in ("dotenv", "shell"):
+        prefix = "export " if fmt == "shell" else ""
+        for key, value in values.items():
+            sys.stdout.write(f"{prefix}{key}={shlex.quote(value)}\n")
+    else:
+        raise typer.BadParameter("use dotenv, json or shell", param_hint="--format")
+
+
+def logs(
+    project: Path | None = ProjectOpt,
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    lines: int = typer.Option(50, "--lines", "-n", help="How many lines of the end."),
+) -> None:
+    """The database server's log. Example: devdb logs -f"""
+    from devdb.core import lifecycle
+
+    config = run(lambda: load(project))
+    if follow:
+        try:
+            for chunk in run(lambda: lifecycle.follow_logs(config)):
+                sys.stdout.write(chunk)
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            return
+        return
+    sys.stdout.write(run(lambda: lifecycle.logs(config, lines)) + "\n")
+
+
+def psql(
+    project: Path | None = ProjectOpt,
+    args: list[str] | None = typer.Argument(None, help="Extra psql arguments (after --)."),
+) -> None:
+    """Open psql on the app database (password passed in the environment, not argv).
+
+    Examples:
+      devdb psql
+      devdb psql -- -c "select count(*) from documents"
+    """
+    from devdb.core.lifecycle import connection_env, psql_binary
+
+    config = run(lambda: load(project))
+    libpq, _ = run(lambda: connection_env(config))
+    binary = psql_binary()
+    os.execvpe(binary, [binary, *(args or [])], {**os.environ, **libpq})
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)
+    app.command()(down)
+    app.command()(destroy)
+    app.command()(status)
+    app.command()(env)
+    app.command()(logs)
+    app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(psql)

@@ -1,0 +1,173 @@
+"""down, destroy, status, env, logs, psql: short functions over the project context."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+from devdb.config import Config
+from devdb.core.project import Progress, _noop, open_project, project_lock
+from devdb.errors import DevdbError
+
+
+def down(config: Config) -> bool:
+    """Stop the server, keep the data. False when nothing was running."""
+    with project_lock(config):
+        project = open_project(config, create=False)
+        if project.engine_name == "external":
+            raise DevdbError("devdb never stops an external server", "stop it where it runs")
+        return project.engine.stop()
+
+
+def destroy(config: Config, progress: Progress = _noop) -> list[str]:
+    """Remove the server, its data and devdb's state for this checkout."""
+    with project_lock(config):
+        project = open_project(config, create=False)
+        if project.engine_name == "external":
+            raise DevdbError(
+                "devdb never destroys an external database",
+                "drop it yourself where it lives; devdb only forgets it with `rm -r .devdb`",
+            )
+        removed = project.engine.destroy()
+        state_file = config.state_dir / "state.json"
+        if state_file.exists():
+            state_file.unlink()
+            removed.append(config.rel(state_file))
+    return removed
+
+
+@dataclass
+class Status:
+    engine: str
+    database: str
+    running: bool
+    port: int | None
+    answering: bool = False
+    revision: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    unknown_revisions: list[str] = field(default_factory=list)
+    extensions: dict[str, str] = field(default_factory=dict)
+    engine_details: dict[str, Any] = field(default_factory=dict)
+    env_file: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def status(config: Config) -> Status:
+    project = open_project(config, create=False)
+    server = project.engine.server()
+    running = project.engine.is_running() if project.engine_name != "external" else True
+    result = Status(
+        engine=project.engine_name,
+        database=project.database,
+        running=running,
+        port=server.port if server else project.state.port,
+        engine_details=project.engine.describe(),
+        env_file=config.rel(config.env_file),
+    )
+    from devdb.migrations.scripts import migration_files, parse_revision_ids
+
+    graph: dict[str, Any] = {}
+    if config.alembic_ini is not None and config.alembic_ini.is_file():
+        graph = parse_revision_ids(migration_files(config.alembic_ini))
+        result.heads = _heads(graph)
+    if server is None or not running:
+        return result
+    import psycopg
+
+    from devdb.migrations.scripts import db_revisions
+
+    try:
+        with psycopg.connect(server.conninfo(project.database), connect_timeout=3) as conn:
+            result.answering = True
+            result.revision = db_revisions(conn)
+            result.extensions = {
+                name: version
+                for name, version in conn.execute("SELECT extname, extversion FROM pg_extension")
+            }
+    except psycopg.Error:
+        return result
+    result.unknown_revisions = [rev for rev in result.revision if rev not in graph]
+    result.pending = _pending(graph, result.heads, result.revision)
+    return result
+
+
+def _heads(graph: dict[str, Any]) -> list[str]:
+    parents = {down for downs, _ in graph.values() for down in downs}
+    return sorted(rev for rev in graph if rev not in parents)
+
+
+def _pending(graph: dict[str, Any], heads: list[str], current: list[str]) -> list[str]:
+    """Revisions between the database's revision(s) and the heads, oldest first."""
+    applied: set[str] = set()
+    stack = [rev for rev in current if rev in graph]
+    while stack:
+        rev = stack.pop()
+        if rev in applied:
+            continue
+        applied.add(rev)
+        stack.extend(graph[rev][0])
+    pending: list[str] = []
+    seen: set[str] = set()
+
+    def visit(rev: str) -> None:
+        if rev in seen or rev in applied or rev not in graph:
+            return
+        seen.add(rev)
+        for parent in graph[rev][0]:
+            visit(parent)
+        pending.append(rev)
+
+    for head in heads:
+        visit(head)
+    return pending
+
+
+def connection_env(config: Config) -> tuple[dict[str, str], str]:
+    """libpq variables for the app database (for psql and friends), and the database name."""
+    project = open_project(config, create=False)
+    server = project.engine.server()
+    if server is None:
+        raise DevdbError("no database yet for this checkout", "run `devdb up` first")
+    return {
+        "PGHOST": server.host,
+        "PGPORT": str(server.port),
+        "PGUSER": server.user,
+        "PGPASSWORD": server.password,
+        "PGDATABASE": project.database,
+    }, project.database
+
+
+def psql_binary() -> str:
+    """The system psql (line editing) if there is one, else the embedded wheel's."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    from devdb.engines.embedded import pg_bin
+
+    return str(pg_bin("psql"))
+
+
+def current_env_values(config: Config) -> dict[str, str]:
+    """The DB variables as devdb writes them (for `devdb env`)."""
+    from devdb.core.envsync import db_values
+
+    project = open_project(config, create=False)
+    server = project.engine.server()
+    if server is None:
+        raise DevdbError("no database yet for this checkout", "run `devdb up` first")
+    values, _, _ = db_values(project, server)
+    return values
+
+
+def logs(config: Config, lines: int = 50) -> str:
+    return open_project(config, create=False).engine.log_tail(lines)
+
+
+def follow_logs(config: Config):  # type: ignore[no-untyped-def]
+    return open_project(config, create=False).engine.follow_logs()

@@ -1,0 +1,173 @@
+"""`devdb up`: a running, migrated, seeded database, then (in the CLI) the app."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from devdb.config import Config, require_alembic
+from devdb.core.database import create_database, ensure_extensions
+from devdb.core.envsync import app_environment, sync_env_file
+from devdb.core.project import Progress, Project, _noop, open_project, project_lock
+from devdb.readiness import wait_until_ready
+
+
+@dataclass
+class UpResult:
+    engine: str
+    database: str
+    port: int
+    warm: bool
+    env: dict[str, str] = field(repr=False)  # the app's environment (holds the password)
+    env_file: str = ""
+    env_written: bool = False
+    applied: list[str] = field(default_factory=list)
+    revision: list[str] = field(default_factory=list)
+    fixtures_applied: bool = False
+    extensions: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _hashes(config: Config) -> tuple[str, str | None]:
+    from devdb.migrations.scripts import migrations_hash
+
+    migrations = migrations_hash(require_alembic(config))
+    fixtures = None
+    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
+        from devdb.fixtures import fixtures_hash
+
+        fixtures = fixtures_hash(config.fixtures_dir)
+    return migrations, fixtures
+
+
+def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult | None:
+    """Nothing changed and the server answers: check only, touch nothing. No docker/alembic import."""
+    state = project.state
+    if not state.port or state.migrations_hash != migrations or state.fixtures_hash != fixtures:
+        return None
+    if project.engine_name == "external":
+        return None
+    import psycopg
+
+    from devdb.engines.base import Server
+    from devdb.migrations.scripts import db_revisions
+
+    assert state.user and state.password
+    server = Server("127.0.0.1", state.port, state.user, state.password)
+    try:
+        with psycopg.connect(server.conninfo(project.database), connect_timeout=1) as conn:
+            revision = db_revisions(conn)
+    except psycopg.Error:
+        return None
+    if sorted(revision) != sorted(state.extra.get("revision", [])):
+        return None
+    config = project.config
+    assert config.env_file is not None
+    if not config.env_file.exists():
+        return None
+    sync = sync_env_file(project, server, write=False)
+    if sync.changed:
+        return None
+    return UpResult(
+        engine=project.engine_name,
+        database=project.database,
+        port=state.port,
+        warm=True,
+        env=app_environment(project, sync.values),
+        env_file=sync.path,
+        revision=revision,
+        extensions=dict(state.extra.get("extensions", {})),
+    )
+
+
+def up(config: Config, *, progress: Progress = _noop) -> UpResult:
+    started = time.monotonic()
+    require_alembic(config)
+    with project_lock(config, progress):
+        project = open_project(config)
+        migrations, fixtures = _hashes(config)
+        warm = _warm(project, migrations, fixtures)
+        if warm is not None:
+            warm.timings["total"] = time.monotonic() - started
+            return warm
+        return _cold(project, migrations, fixtures, progress, started)
+
+
+def _cold(
+    project: Project, migrations: str, fixtures: str | None, progress: Progress, started: float
+) -> UpResult:
+    config = project.config
+    timings: dict[str, float] = {}
+    notes = [project.engine_note] if project.engine_note else []
+    engine = project.engine
+
+    mark = time.monotonic()
+    server = engine.start(progress)
+    project.state.port = server.port if project.engine_name != "external" else project.state.port
+    project.save()  # credentials and port are remembered before anything can fail
+    progress(f"waiting for PostgreSQL on {server.host}:{server.port}")
+    wait_until_ready(
+        server.conninfo(),
+        timeout=config.ready_timeout,
+        check_alive=engine.check_alive,
+        log_tail=engine.log_tail,
+    )
+    timings["server"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    if project.engine_name != "external":
+        if create_database(server, project.database):
+            progress(f"created database {project.database}")
+        create_database(server, project.test_database)
+    extensions = ensure_extensions(server, project.database, config.extensions, engine.name)
+    timings["database"] = time.monotonic() - mark
+
+    sync = sync_env_file(project, server)
+    for key in sync.kept_user_values:
+        notes.append(f"{key} in {sync.path} holds your own value; devdb left it as it is")
+    env = app_environment(project, sync.values)
+    project.save()
+
+    mark = time.monotonic()
+    from devdb.migrations.runner import AlembicTarget, upgrade
+
+    progress("applying migrations")
+    target = AlembicTarget(ini_path=require_alembic(config), python=config.python, env=env)
+    result = upgrade(target, "head", progress=progress)
+    timings["migrations"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    fixtures_applied = False
+    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
+        from devdb.fixtures import apply_fixtures
+
+        progress("seeding fixtures")
+        seeded = apply_fixtures(
+            server.conninfo(project.database), config.fixtures_dir, progress=progress
+        )
+        fixtures_applied = bool(getattr(seeded, "applied", True))
+    timings["fixtures"] = time.monotonic() - mark
+
+    state = project.state
+    state.migrations_hash = migrations
+    state.fixtures_hash = fixtures
+    state.extra["revision"] = list(result.current)
+    state.extra["extensions"] = extensions
+    project.save()
+    timings["total"] = time.monotonic() - started
+    return UpResult(
+        engine=project.engine_name,
+        database=project.database,
+        port=server.port,
+        warm=False,
+        env=env,
+        env_file=sync.path,
+        env_written=sync.written,
+        applied=list(result.applied),
+        revision=list(result.current),
+        fixtures_applied=fixtures_applied,
+        extensions=extensions,
+        notes=notes,
+        timings=timings,
+    )

@@ -1,0 +1,278 @@
+"""PostgreSQL in a Docker container, through the docker SDK (never the docker CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from devdb.engines.base import (
+    Engine,
+    EngineSpec,
+    Progress,
+    Server,
+    ToolRun,
+    _noop,
+    free_port,
+    port_is_free,
+)
+from devdb.errors import DevdbError
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
+    from devdb.config import Config
+
+LABEL_PROJECT = "devdb.project"
+LABEL_PATH = "devdb.path"
+DATA_MOUNT = "/var/lib/postgresql"  # PG 18 images keep PGDATA below it, not in .../data
+
+
+def _client(timeout: int = 30) -> DockerClient:
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except DockerException as exc:
+        raise DevdbError(
+            "the Docker daemon is not reachable",
+            "start Docker (or as root: dockerd &), or run with --engine embedded",
+        ) from exc
+    return client
+
+
+def ping() -> bool:
+    try:
+        _client(timeout=3)
+    except DevdbError:
+        return False
+    return True
+
+
+class DockerEngine(Engine):
+    name = "docker"
+
+    def __init__(self, config: Config, spec: EngineSpec) -> None:
+        self.spec = spec
+        self.container_name = config.resource_name
+        self.volume_name = f"{config.resource_name}-data"
+        self.image = config.image
+        self.image_is_default = config.image_is_default
+        self.labels = {LABEL_PROJECT: config.project_name, LABEL_PATH: str(config.project_root)}
+        self._docker: DockerClient | None = None
+
+    @property
+    def client(self) -> DockerClient:
+        if self._docker is None:
+            self._docker = _client()
+        return self._docker
+
+    def _container(self) -> Container | None:
+        from docker.errors import NotFound
+
+        try:
+            return self.client.containers.get(self.container_name)
+        except NotFound:
+            return None
+
+    @staticmethod
+    def _bound_port(container: Container) -> int | None:
+        bindings = (container.attrs.get("HostConfig", {}).get("PortBindings") or {}).get("5432/tcp")
+        if bindings and bindings[0].get("HostPort"):
+            return int(bindings[0]["HostPort"])
+        return None
+
+    def server(self) -> Server | None:
+        container = self._container()
+        if container is None:
+            return None
+        port = self._bound_port(container)
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password) if port else None
+
+    def is_running(self) -> bool:
+        container = self._container()
+        return container is not None and container.status == "running"
+
+    def start(self, progress: Progress = _noop) -> Server:
+        container = self._container()
+        if container is None:
+            image = self._ensure_image(progress)
+            container = self._create(image, progress)
+        elif container.labels.get(LABEL_PATH) != self.labels[LABEL_PATH]:
+            raise DevdbError(
+                f"container {self.container_name} exists but was not made by devdb for this checkout",
+                "remove or rename it, then run devdb up again",
+            )
+        if container.status != "running":
+            progress(f"starting container {self.container_name}")
+            self._start_existing(container)
+        port = self._bound_port(container)
+        assert port is not None
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _start_existing(self, container: Container) -> None:
+        from docker.errors import APIError
+
+        try:
+            container.start()
+        except APIError as exc:
+            if "port is already allocated" in str(exc) or "address already in use" in str(exc):
+                raise DevdbError(
+                    f"port {self._bound_port(container)} on 127.0.0.1 is taken by another process",
+                    "stop that process, or `devdb destroy` to get a new port (data is lost)",
+                ) from exc
+            raise DevdbError(
+                f"container {self.container_name} did not start: {exc.explanation}"
+            ) from exc
+        container.reload()
+
+    def _choose_port(self) -> int:
+        if self.spec.port:
+            if not port_is_free(self.spec.port):
+                raise DevdbError(
+                    f"port {self.spec.port} on 127.0.0.1 is already in use",
+                    "free it, or remove `port` from the config to let devdb pick one",
+                )
+            return self.spec.port
+        return free_port()
+
+    def _create(self, image: str, progress: Progress) -> Container:
+        from docker.errors import APIError
+
+        port = self._choose_port()
+        progress(f"creating container {self.container_name} ({image}) on 127.0.0.1:{port}")
+        try:
+            container = self.client.containers.run(
+                image,
+                name=self.container_name,
+                detach=True,
+                labels=self.labels,
+                # POSTGRES_DB=postgres: devdb creates the app database itself, and the offline
+                # image skips its temporary init server when there is nothing to create.
+                environment={
+                    "POSTGRES_USER": self.spec.user,
+                    "POSTGRES_PASSWORD": self.spec.password,
+                    "POSTGRES_DB": "postgres",
+                },
+                volumes={self.volume_name: {"bind": DATA_MOUNT, "mode": "rw"}},
+                ports={"5432/tcp": ("127.0.0.1", port)},
+                shm_size="256m",
+            )
+        except APIError as exc:
+            if "port is already allocated" in str(exc) or "address already in use" in str(exc):
+                raise DevdbError(
+                    f"port {port} on 127.0.0.1 is already in use",
+                    "run devdb up again to pick another",
+                ) from exc
+            raise DevdbError(f"could not create the container: {exc.explanation}") from exc
+        self.client.volumes.get(self.volume_name)  # created by run(); fail early if not
+        container.reload()
+        return container
+
+    def _ensure_image(self, progress: Progress) -> str:
+        from docker.errors import APIError, ImageNotFound
+
+        try:
+            self.client.images.get(self.image)
+            return self.image
+        except ImageNotFound:
+            pass
+        progress(f"pulling {self.image}")
+        try:
+            for event in self.client.api.pull(self.image, stream=True, decode=True):
+                status = event.get("status")
+                if status and event.get("progress"):
+                    progress(f"pulling {self.image}: {status} {event['progress']}")
+            self.client.images.get(self.image)
+            return self.image
+        except (APIError, ImageNotFound) as exc:
+            reason = str(getattr(exc, "explanation", None) or exc).splitlines()[0]
+            from devdb.config import OFFLINE_IMAGE
+
+            if self.image_is_default:
+                try:
+                    self.client.images.get(OFFLINE_IMAGE)
+                    progress(
+                        f"{self.image} cannot be pulled; using the locally built {OFFLINE_IMAGE}"
+                    )
+                    self.image = OFFLINE_IMAGE
+                    return OFFLINE_IMAGE
+                except ImageNotFound:
+                    pass
+            raise DevdbError(
+                f"image {self.image} is not here and cannot be pulled ({reason[:120]})",
+                f"run `devdb image build` to build {OFFLINE_IMAGE} offline, then set "
+                f'image = "{OFFLINE_IMAGE}" in [tool.devdb] (or check your registry access)',
+            ) from exc
+
+    def stop(self) -> bool:
+        container = self._container()
+        if container is None or container.status != "running":
+            return False
+        container.stop(timeout=10)
+        return True
+
+    def destroy(self) -> list[str]:
+        from docker.errors import NotFound
+
+        removed = []
+        container = self._container()
+        if container is not None:
+            container.remove(force=True)
+            removed.append(f"container {self.container_name}")
+        try:
+            self.client.volumes.get(self.volume_name).remove(force=True)
+            removed.append(f"volume {self.volume_name}")
+        except NotFound:
+            pass
+        return removed
+
+    def check_alive(self) -> None:
+        container = self._container()
+        if container is None:
+            raise DevdbError(f"container {self.container_name} disappeared", "run devdb up again")
+        if container.status in ("exited", "dead"):
+            tail = self.log_tail(3).strip().replace("\n", " | ")
+            raise DevdbError(
+                f"container {self.container_name} exited: {tail[-300:]}", "see `devdb logs`"
+            )
+
+    def log_tail(self, lines: int = 20) -> str:
+        container = self._container()
+        if container is None:
+            return ""
+        return bytes(container.logs(tail=lines)).decode(errors="replace")
+
+    def follow_logs(self) -> Iterator[str]:
+        container = self._container()
+        if container is None:
+            return
+        for chunk in container.logs(stream=True, follow=True, tail=50):
+            yield bytes(chunk).decode(errors="replace")
+
+    def describe(self) -> dict[str, Any]:
+        container = self._container()
+        if container is None:
+            return {"container": self.container_name, "exists": False, "image": self.image}
+        return {
+            "container": self.container_name,
+            "exists": True,
+            "status": container.status,
+            "image": container.attrs.get("Config", {}).get("Image", self.image),
+            "volume": self.volume_name,
+            "port": self._bound_port(container),
+        }
+
+    def version_key(self) -> str:
+        container = self._container()
+        image_id = container.attrs.get("Image", "") if container is not None else ""
+        return f"docker:{self.image}:{image_id[:19]}"
+
+    def tool_command(self, tool: str, args: list[str]) -> ToolRun:
+        return ToolRun(
+            [tool, "-U", self.spec.user, *args],
+            {"PGPASSWORD": self.spec.password},
+            container=self.container_name,
+        )

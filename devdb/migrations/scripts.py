@@ -1,0 +1,281 @@
+"""Warm-path facts about an Alembic project, read without importing alembic or sqlalchemy.
+
+Everything here is plain file reading (configparser, ast, hashlib) plus one psycopg query,
+so `devdb up` can decide "nothing to do" in milliseconds.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devdb.errors import DevdbError
+
+# Alembic loads every *.py in a versions folder except __init__.py and editor lock files.
+_IGNORED_NAME = re.compile(r"^(__init__\.py|\.#.*)$")
+_SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
+
+
+@dataclass(frozen=True)
+class AlembicIni:
+    """The parts of alembic.ini (or [tool.alembic]) that decide where migrations live."""
+
+    ini_path: Path
+    script_location: Path
+    version_locations: tuple[Path, ...]  # empty: the default <script_location>/versions
+    recursive_version_locations: bool
+    prepend_sys_path: tuple[str, ...]  # as written; alembic resolves them against the cwd
+
+    @property
+    def version_dirs(self) -> tuple[Path, ...]:
+        return self.version_locations or (self.script_location / "versions",)
+
+    @property
+    def env_py(self) -> Path:
+        return self.script_location / "env.py"
+
+
+def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
+    """Parse alembic.ini the way Alembic does (``%(here)s``, path separators, pyproject)."""
+    ini_path = Path(ini_path).resolve()
+    if not ini_path.is_file():
+        raise DevdbError(
+            f"Alembic config not found: {ini_path}", "Set alembic_ini in devdb config."
+        )
+    here = ini_path.parent
+    opts: dict[str, Any] = {}
+    if ini_path.suffix == ".toml":
+        opts.update(_toml_options(ini_path))
+    else:
+        parser = configparser.ConfigParser(defaults={"here": str(here)})
+        try:
+            parser.read(ini_path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise DevdbError(f"Cannot parse {ini_path.name}: {_first_line(exc)}") from exc
+        if parser.has_section(section):
+            for key in parser.options(section):
+                if key == "here":
+                    continue
+                try:
+                    opts[key] = parser.get(section, key)
+                except configparser.Error as exc:
+                    raise DevdbError(
+                        f"Cannot read {key} in {ini_path.name}: {_first_line(exc)}"
+                    ) from exc
+        pyproject = here / "pyproject.toml"
+        if pyproject.is_file():  # alembic >= 1.16: ini values win, [tool.alembic] fills gaps
+            for key, value in _toml_options(pyproject).items():
+                opts.setdefault(key, value)
+
+    location = opts.get("script_location")
+    if not location:
+        raise DevdbError(
+            f"No script_location in {ini_path.name}",
+            "Point devdb at the alembic.ini of the project (the one `alembic upgrade` uses).",
+        )
+    prepend = _split_list(opts.get("prepend_sys_path"), opts, legacy=r", *|(?: +)|:")
+    script_dir = _resolve_location(str(location), here, prepend)
+    versions = tuple(
+        _resolve_dir(v, here) for v in _split_list(opts.get("version_locations"), opts)
+    )
+    recursive = str(opts.get("recursive_version_locations", "false")).lower() == "true"
+    return AlembicIni(ini_path, script_dir, versions, recursive, tuple(prepend))
+
+
+def script_location(ini_path: Path) -> Path:
+    """The migration environment folder (holding env.py) named by alembic.ini."""
+    return read_alembic_ini(ini_path).script_location
+
+
+def migration_files(ini_path: Path) -> list[Path]:
+    """Every revision file Alembic would load, sorted."""
+    ini = read_alembic_ini(ini_path)
+    files: set[Path] = set()
+    for folder in ini.version_dirs:
+        if not folder.is_dir():
+            continue
+        found = folder.rglob("*.py") if ini.recursive_version_locations else folder.glob("*.py")
+        files.update(
+            p for p in found if not _IGNORED_NAME.match(p.name) and "__pycache__" not in p.parts
+        )
+    return sorted(files)
+
+
+def per_file_hashes(ini_path: Path) -> dict[str, str]:
+    """sha256 of each migration file, keyed by its path relative to the ini folder."""
+    base = Path(ini_path).resolve().parent
+    return {_rel(p, base): _sha256(p.read_bytes()) for p in migration_files(ini_path)}
+
+
+def migrations_hash(ini_path: Path) -> str:
+    """One sha256 over env.py and every migration file (sorted relative path + content).
+
+    env.py is included: it decides what the migrations do (version table, schema, hooks).
+    """
+    ini = read_alembic_ini(ini_path)
+    base = ini.ini_path.parent
+    files = migration_files(ini_path)
+    if ini.env_py.is_file():
+        files.append(ini.env_py)
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: _rel(p, base)):
+        rel = _rel(path, base).encode()
+        data = path.read_bytes()
+        digest.update(len(rel).to_bytes(4, "big") + rel)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def revision_hashes(ini_path: Path) -> dict[str, str]:
+    """sha256 of each migration file keyed by its revision id (for "edited after applied")."""
+    return {
+        rev: _sha256(path.read_bytes())
+        for rev, (_down, path) in parse_revision_ids(migration_files(ini_path)).items()
+    }
+
+
+def parse_revision_ids(files: Iterable[Path]) -> dict[str, tuple[tuple[str, ...], Path]]:
+    """revision -> (down_revisions, path), read with ast from module-level assignments.
+
+    Files without a literal ``revision`` are skipped (Alembic would ignore or reject them).
+    """
+    out: dict[str, tuple[tuple[str, ...], Path]] = {}
+    for path in files:
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except SyntaxError as exc:
+            raise DevdbError(
+                f"Migration {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+            ) from exc
+        values: dict[str, Any] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    try:
+                        values[target.id] = ast.literal_eval(value)
+                    except ValueError:
+                        values[target.id] = None
+        rev = values.get("revision")
+        if not isinstance(rev, str):
+            continue
+        down = values.get("down_revision")
+        if isinstance(down, str):
+            downs: tuple[str, ...] = (down,)
+        elif isinstance(down, list | tuple):
+            downs = tuple(str(d) for d in down)
+        else:
+            downs = ()
+        out[rev] = (downs, path)
+    return out
+
+
+def find_heads(revisions: Mapping[str, tuple[tuple[str, ...], Path]]) -> list[str]:
+    """Revisions nobody revises: more than one means the branches need a merge."""
+    parents = {d for downs, _ in revisions.values() for d in downs}
+    return sorted(r for r in revisions if r not in parents)
+
+
+def unknown_revisions(db_revs: Iterable[str], known: Iterable[str]) -> list[str]:
+    """DB revisions the code does not know (a branch switch, a deleted file)."""
+    known_set = set(known)
+    return sorted(r for r in db_revs if r not in known_set)
+
+
+def db_revisions(
+    conn: Any, version_table: str = "alembic_version", schema: str | None = None
+) -> list[str]:
+    """The revision(s) stamped in the database, read with psycopg; [] when never migrated."""
+    from psycopg import sql
+
+    qualified = f"{schema}.{version_table}" if schema else version_table
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (_quote_regclass(qualified),))
+    exists = row.fetchone()
+    if not exists or not exists[0]:
+        return []
+    ident = sql.Identifier(schema, version_table) if schema else sql.Identifier(version_table)
+    rows = conn.execute(sql.SQL("SELECT version_num FROM {}").format(ident)).fetchall()
+    return sorted(str(r[0]) for r in rows)
+
+
+def _quote_regclass(name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def _toml_options(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DevdbError(f"Cannot parse {path}: {_first_line(exc)}") from exc
+    section = data.get("tool", {}).get("alembic", {})
+    here = str(path.parent)
+    out: dict[str, Any] = {}
+    for key, value in section.items() if isinstance(section, dict) else ():
+        if isinstance(value, str):
+            out[key] = value.replace("%(here)s", here)
+        elif isinstance(value, list):
+            out[key] = [str(v).replace("%(here)s", here) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _split_list(value: Any, opts: Mapping[str, Any], legacy: str = r", *|(?: +)") -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    sep_name = opts.get("path_separator") or opts.get("version_path_separator")
+    if sep_name:
+        sep = _SEPARATORS.get(str(sep_name), str(sep_name))
+        return [x.strip() for x in str(value).split(sep) if x.strip()]
+    return [x for x in re.split(legacy, str(value).strip()) if x]
+
+
+def _resolve_dir(value: str, here: Path) -> Path:
+    path = Path(value)
+    return (path if path.is_absolute() else here / path).resolve()
+
+
+def _resolve_location(value: str, here: Path, prepend: list[str]) -> Path:
+    """A folder, or Alembic's ``package:path`` resource form (found without importing)."""
+    direct = _resolve_dir(value, here)
+    if direct.is_dir() or ":" not in value or (len(value) > 1 and value[1] == ":"):
+        return direct
+    package, _, sub = value.partition(":")
+    roots = [_resolve_dir(p, here) for p in prepend] + [here]
+    for root in roots:
+        candidate = root.joinpath(*package.split("."), sub)
+        if candidate.is_dir():
+            return candidate.resolve()
+    return direct
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

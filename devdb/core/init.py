@@ -59,11 +59,11 @@ def render_table(table: dict[str, Any]) -> str:
 
 def init(config: Config, *, write: bool = True) -> tuple[Path, str, bool]:
     """Returns (file, the table text, whether it was written)."""
+    if config.source != "discovered":
+        raise DevdbError(f"already configured in {config.source}", "edit it there")
     text = render_table(discovered_table(config))
     pyproject = config.project_root / "pyproject.toml"
     target = pyproject if pyproject.is_file() else config.project_root / "devdb.toml"
-    if config.source != "discovered":
-        raise DevdbError(f"already configured in {config.source}", "edit it there")
     if write:
         existing = target.read_text() if target.exists() else ""
         separator = "\n" if existing and not existing.endswith("\n\n") else ""

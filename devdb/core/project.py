@@ -102,12 +102,11 @@ def open_project(config: Config, *, create: bool = True) -> Project:
     """Load state, settle credentials and the engine. Persists new credentials when `create`."""
     state = load_state(config.state_dir)
     engine_name, note = choose_engine(config, state)
-    if state.engine and state.engine != engine_name and engine_name != "external" and create:
-        if state.engine != "external":
-            raise DevdbError(
-                f"this checkout's database lives in the {state.engine} engine, not {engine_name}",
-                f"run `devdb destroy` first to switch engines, or use --engine {state.engine}",
-            )
+    if create and state.engine not in (None, "external", engine_name) and engine_name != "external":
+        raise DevdbError(
+            f"this checkout's database lives in the {state.engine} engine, not {engine_name}",
+            f"run `devdb destroy` first to switch engines, or use --engine {state.engine}",
+        )
     example = _example_values(config)
     from devdb.envkeys import detect_key_map
 

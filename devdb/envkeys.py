@@ -27,6 +27,9 @@ class DbParams:
     test_database: str
 
 
+# The key to write when neither an example nor the app names any (most common name).
+DEFAULT_URL_KEY = "DATABASE_URL"
+
 # Roles a single key can play (KeyMap's str fields), then the list roles.
 PART_ROLES = (
     "user",

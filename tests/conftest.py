@@ -66,3 +66,30 @@ def docker_or_skip() -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def offline_image() -> str:
+    """The locally built pgvector image (built once if missing: no registry here)."""
+    docker_or_skip()
+    import docker
+    from docker.errors import ImageNotFound
+
+    from devdb.config import OFFLINE_IMAGE
+
+    client = docker.from_env()
+    try:
+        client.images.get(OFFLINE_IMAGE)
+    except ImageNotFound:
+        from devdb.image.build import build_image
+
+        build_image(OFFLINE_IMAGE)
+    return OFFLINE_IMAGE
+
+
+@pytest.fixture(params=["embedded", "docker"])
+def engine_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """[tool.devdb] settings selecting each engine in turn."""
+    if request.param == "docker":
+        return {"engine": "docker", "image": request.getfixturevalue("offline_image")}
+    return {"engine": "embedded"}

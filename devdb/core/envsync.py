@@ -25,7 +25,7 @@ def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
 
     config = project.config
     if config.env_example is not None and config.env_example.is_file():
-        values = {k: v or "" for k, v in dotenv_values(config.env_example).items()}
+        values = {k: v or "" for k, v in dotenv_values(config.env_example, interpolate=False).items()}
         return values, None, config.rel(config.env_example)
     from devdb.declared_keys import find_declared_keys
 

@@ -1,0 +1,314 @@
+"""Read, merge and write the app's env file (python-dotenv syntax) without losing a line.
+
+The base of the new text is the user's env file when it has content (its order, comments and
+values stay as they are), else the example. DB keys are filled in place; keys the example
+(or the app) has and the file lacks are appended under a marker comment.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+from dotenv.parser import Binding, Reader, parse_stream, parse_value
+
+from devdb.errors import DevdbError
+
+ADDED_MARKER = "# added by devdb"
+# Written bare only when a shell sourcing the file (`set -a; . .env`) would read it the same.
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=?-]*")
+_UNQUOTED_COMMENT = re.compile(r"\s+#")  # python-dotenv's rule for a comment after a bare value
+_EOL = re.compile(r"\r\n|\n|\r")
+
+
+@dataclass
+class EnvPlan:
+    path: Path
+    text: str
+    changed: bool
+    db_keys: list[str]  # DB keys present in `text`
+    kept_user_values: list[str]  # DB keys where the user's own value was kept
+    appended: list[str] = field(default_factory=list)  # keys added at the end
+    values: dict[str, str] = field(default_factory=dict, repr=False)  # raw values in `text`
+
+
+@dataclass
+class _Entry:
+    binding: Binding
+    text: str  # the line(s) to write for this binding
+
+
+def _parse(text: str, path: Path, *, strict: bool) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error and strict:
+            raise DevdbError(
+                f"cannot parse {path} at line {binding.original.line}",
+                "fix that line (KEY=value, quotes closed)",
+            )
+        entries.append(_Entry(binding, binding.original.string))
+    return entries
+
+
+def _values(entries: list[_Entry]) -> dict[str, str]:
+    """Raw values, last one wins (python-dotenv's rule); bare `KEY` lines have none."""
+    values: dict[str, str] = {}
+    for entry in entries:
+        key, value = entry.binding.key, entry.binding.value
+        if key is not None and value is not None:
+            values[key] = value
+    return values
+
+
+def quote_value(value: str) -> str:
+    """`value` as python-dotenv reads it back: bare when safe, else quoted.
+
+    python-dotenv expands `${NAME}` in every value, quoted or not, with no escape: such a
+    value reads back as written only without interpolation.
+    """
+    if _SAFE_VALUE.fullmatch(value):
+        return value
+    if "'" not in value:
+        # single quotes decode only `\\` and `\'`
+        return "'" + value.replace("\\", "\\\\") + "'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _split_line(original: str) -> tuple[str, str, str]:
+    """(text up to and including "=", text after the value, line ending) of a binding."""
+    eol_match = re.search(r"(\r\n|\n|\r)$", original)
+    eol = eol_match.group(0) if eol_match else ""
+    body = original[: len(original) - len(eol)]
+    if "=" not in body:  # bare `KEY` or `export KEY`, maybe with a comment
+        head = body.split("#", 1)[0].rstrip()
+        return head + "=", "", eol
+    equal = body.index("=")
+    after = body[equal + 1 :]
+    stripped = after.lstrip(" \t")
+    head = body[: equal + 1] + after[: len(after) - len(stripped)]
+    if stripped.startswith(("'", '"')):
+        reader = Reader(io.StringIO(stripped))
+        parse_value(reader)
+        return head, stripped[reader.position.chars :], eol
+    if stripped.startswith("#") and head[-1] != "=":  # `KEY= # comment`: empty value
+        return head, " " + stripped, eol
+    comment = _UNQUOTED_COMMENT.search(stripped)
+    return head, (stripped[comment.start() :] if comment else ""), eol
+
+
+def _render_line(original: str, key: str, value: str) -> str:
+    """`original` (one binding's text) with its value replaced; `export`, comment kept."""
+    head, tail, eol = _split_line(original)
+    return f"{head}{quote_value(value)}{tail}{eol}"
+
+
+def _strip_blank_lines(text: str) -> str:
+    """`text` without the blank lines python-dotenv folds into the start of a binding."""
+    body = text.lstrip()
+    if not body:
+        return ""
+    start = len(text) - len(body)
+    cut = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start))
+    return text[cut + 1 :]
+
+
+def _leading_comments(entries: list[_Entry], index: int) -> list[str]:
+    """The comment lines right above entry `index`, with no blank line between."""
+    lines: list[str] = []
+    if _EOL.match(entries[index].text.lstrip(" \t")):
+        return lines
+    for entry in reversed(entries[:index]):
+        text = entry.text
+        if entry.binding.key is not None or entry.binding.error or not text.strip().startswith("#"):
+            break
+        lines.insert(0, _strip_blank_lines(text))
+        if _EOL.match(text.lstrip(" \t")):  # a blank line above this comment
+            break
+    return lines
+
+
+def plan_env_file(
+    target: Path,
+    example: Path | None,
+    db_values: Mapping[str, str],
+    *,
+    declared_keys: list[str] | None = None,
+    previously_written: Mapping[str, str] | None = None,
+) -> EnvPlan:
+    """What the env file at `target` should hold; nothing is written.
+
+    DB keys get `db_values` unless the target holds a non-empty value for the key that is
+    neither the example's nor `previously_written`'s (devdb's last write): that is the
+    user's own value, kept and reported. With `declared_keys`, a DB key is written only
+    when the app declares it or the example/target has it (settings may forbid others).
+    """
+    previously_written = previously_written or {}
+    current_bytes = target.read_bytes() if target.is_file() else None
+    current_text = (
+        current_bytes.decode("utf-8-sig", errors="surrogateescape") if current_bytes else ""
+    )
+    target_entries = _parse(current_text, target, strict=False)
+    target_values = _values(target_entries)
+
+    example_entries: list[_Entry] = []
+    example_text = ""
+    if example is not None:
+        try:
+            example_text = example.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DevdbError(f"cannot read {example}: {exc}", "check the env example file") from exc
+        example_entries = _parse(example_text, example, strict=True)
+    example_values = _values(example_entries)
+
+    allowed: set[str] | None = None
+    if declared_keys is not None:
+        allowed = {key.upper() for key in declared_keys}
+        allowed |= {
+            entry.binding.key.upper()
+            for entry in (*example_entries, *target_entries)
+            if entry.binding.key
+        }
+
+    kept: list[str] = []
+
+    def fill(key: str) -> str | None:
+        """The value to write for DB key `key`, or None to keep the current one."""
+        user_value = target_values.get(key)
+        if user_value and user_value not in (
+            example_values.get(key),
+            previously_written.get(key),
+            db_values[key],
+        ):
+            kept.append(key)
+            return None
+        return db_values[key]
+
+    base_is_target = bool(current_text.strip())
+    base = target_entries if base_is_target else example_entries
+    newline = "\r\n" if "\r\n" in (current_text if base_is_target else example_text) else "\n"
+    lines: list[str] = []
+    decided: dict[str, str | None] = {}  # a key written twice gets one decision
+    for entry in base:
+        key = entry.binding.key
+        if key is not None and key in db_values and (allowed is None or key.upper() in allowed):
+            if key not in decided:
+                decided[key] = fill(key)
+            value = decided[key]
+            lines.append(entry.text if value is None else _render_line(entry.text, key, value))
+        else:
+            lines.append(entry.text)
+    present = {entry.binding.key for entry in base if entry.binding.key}
+
+    # Keys the example has and the base lacks, then DB keys nobody has written yet.
+    appended: list[str] = []
+    extra_lines: list[str] = []
+    if base_is_target:
+        for index, entry in enumerate(example_entries):
+            key = entry.binding.key
+            if key is None or key in present:
+                continue
+            present.add(key)
+            appended.append(key)
+            extra_lines += _leading_comments(example_entries, index)
+            line = _strip_blank_lines(entry.text)
+            if key in db_values:
+                line = _render_line(line, key, db_values[key])
+            extra_lines.append(line if _EOL.search(line[-1:]) else line + newline)
+    for key, value in db_values.items():
+        if key in present or (allowed is not None and key.upper() not in allowed):
+            continue
+        present.add(key)
+        appended.append(key)
+        extra_lines.append(f"{key}={quote_value(value)}{newline}")
+    if extra_lines:
+        text_so_far = "".join(lines)
+        if text_so_far and not text_so_far.endswith(("\n", "\r")):
+            lines.append(newline)
+        if text_so_far.strip() and not text_so_far.endswith(("\n\n", "\r\n\r\n")):
+            lines.append(newline)
+        source = f" from {example.name}" if base_is_target and example is not None else ""
+        lines.append(f"{ADDED_MARKER}{source}{newline}")
+        lines += extra_lines
+
+    text = "".join(lines)
+    new_values = _values(_parse(text, target, strict=False))
+    db_keys = [key for key in new_values if key in db_values]
+    return EnvPlan(
+        path=target,
+        text=text,
+        changed=current_bytes != text.encode("utf-8", errors="surrogateescape"),
+        db_keys=db_keys,
+        kept_user_values=kept,
+        appended=appended,
+        values=new_values,
+    )
+
+
+def write_env_file(plan: EnvPlan) -> None:
+    """Write `plan.text` atomically with mode 0600 (only when it changed)."""
+    if not plan.changed:
+        return
+    import tempfile
+
+    path = plan.path.resolve() if plan.path.is_symlink() else plan.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(plan.text.encode("utf-8", errors="surrogateescape"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_env_values(path: Path, *, interpolate: bool = True) -> dict[str, str]:
+    """The env file's values as the app sees them (python-dotenv; bare keys dropped)."""
+    if not path.is_file():
+        return {}
+    values = dotenv_values(path, interpolate=interpolate, encoding="utf-8")
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def ensure_gitignored(project_root: Path, relative: str) -> bool:
+    """Make git ignore `relative` (the env file); True when .gitignore was changed.
+
+    Asks `git check-ignore`; where git is missing or fails inside a repository, falls back
+    to looking for the entry in .gitignore. Outside a git repository nothing is done.
+    """
+    import subprocess
+
+    is_repo = (project_root / ".git").exists()
+    try:
+        result = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", "--", relative],
+            cwd=project_root,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+        code: int | None = result.returncode
+    except (OSError, subprocess.TimeoutExpired):
+        code = None
+    if code == 0:
+        return False
+    entry = "/" + relative.replace(os.sep, "/").lstrip("/")
+    gitignore = project_root / ".gitignore"
+    existing = gitignore.read_text(encoding="utf-8") if gitignore.is_file() else ""
+    if code != 1:  # not a repository, or git unusable
+        listed = {entry, entry.lstrip("/"), Path(relative).name}
+        if not is_repo or any(line.strip() in listed for line in existing.splitlines()):
+            return False
+    separator = "" if not existing or existing.endswith("\n") else "\n"
+    with gitignore.open("a", encoding="utf-8") as handle:
+        handle.write(f"{separator}{entry}\n")
+    return True

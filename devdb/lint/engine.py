@@ -1,0 +1,225 @@
+"""lint_files: read, render, replay history, run the rules, apply suppressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devdb.errors import DevdbError
+from devdb.lint.context import FILE_CHECKS, STMT_CHECKS, FileCtx
+from devdb.lint.history import RevisionGraph
+from devdb.lint.model import RULES, Finding, LintConfig, LintReport
+from devdb.lint.pysource import PySource, read_source
+from devdb.lint.schema import Schema
+from devdb.lint.sqlrender import Rendered, render_upgrade
+from devdb.lint.sqlrules import ParseError, Stmt, ename, kind, names, parse_chunks, relname
+from devdb.lint.sqlrules import setting_value as _setting
+
+_NO_TIMEOUT = {"0", "0s", "0ms", "default"}
+
+
+@dataclass
+class _Prepared:
+    stmts: list[Stmt] = field(default_factory=list)
+    rendered: Rendered | None = None
+    parse_errors: list[ParseError] = field(default_factory=list)
+    skipped: str | None = None  # why upgrade() was not run
+
+    @property
+    def complete(self) -> bool:
+        r = self.rendered
+        return r is not None and r.error is None and not self.parse_errors
+
+
+class _Linter:
+    def __init__(self, config: LintConfig, sources: dict[Path, PySource]) -> None:
+        self.config = config
+        self.sources = sources
+        self.graph = RevisionGraph(sources)
+        self.prepared: dict[Path, _Prepared] = {}
+        self.after: dict[Path, Schema] = {}
+        self.initial = Schema(
+            tables={t.lower() for t in (config.existing_tables or set())},
+            extensions={e.lower() for e in config.preinstalled_extensions},
+        )
+
+    def prepare(self, path: Path) -> _Prepared:
+        cached = self.prepared.get(path)
+        if cached is not None:
+            return cached
+        src = self.sources[path]
+        prep = _Prepared()
+        if src.syntax_error:
+            prep.skipped = "syntax error"
+        elif src.external_calls:
+            # Never run code that talks to the outside world just to lint it.
+            prep.skipped = "it calls external services"
+        else:
+            prep.rendered = render_upgrade(path, self.config.import_paths)
+            prep.stmts, prep.parse_errors = parse_chunks(prep.rendered.chunks)
+        self.prepared[path] = prep
+        return prep
+
+    def schema_before(self, path: Path) -> Schema:
+        """Replay earlier revisions; a linear chain reuses the parent's cached result."""
+        ancestry = self.graph.ancestors(path)
+        for anc in ancestry.order:  # parents first: each step reuses its parent
+            if anc not in self.after:
+                parents, _ = self.graph.parents(anc)
+                if len(parents) == 1 and parents[0] in self.after:
+                    schema = self.after[parents[0]].copy()
+                    for stmt in self.prepare(anc).stmts:
+                        schema.apply(stmt.node)
+                    self.after[anc] = schema
+                else:
+                    self.after[anc] = self._replay(anc)
+        parents, _ = self.graph.parents(path)
+        if len(parents) == 1:
+            return self.after[parents[0]].copy()
+        return self._replay_ancestors(ancestry.order)
+
+    def _replay(self, path: Path) -> Schema:
+        schema = self._replay_ancestors(self.graph.ancestors(path).order)
+        for stmt in self.prepare(path).stmts:
+            schema.apply(stmt.node)
+        return schema
+
+    def _replay_ancestors(self, order: list[Path]) -> Schema:
+        schema = self.initial.copy()
+        for anc in order:
+            for stmt in self.prepare(anc).stmts:
+                schema.apply(stmt.node)
+        return schema
+
+    def lint(self, path: Path, shown: str) -> tuple[list[Finding], int]:
+        src = self.sources[path]
+        ctx = FileCtx(path=shown, src=src, config=self.config, schema=Schema())
+        if src.syntax_error:
+            where = f" (line {src.syntax_error_line})" if src.syntax_error_line else ""
+            ctx.add("DD003", src.syntax_error_line, f"{src.syntax_error}{where}")
+            return ctx.findings, 0
+        prep = self.prepare(path)
+        ancestry = self.graph.ancestors(path)
+        ctx.schema = self.schema_before(path)
+        ctx.rendered = prep.rendered
+        ctx.rendered_ok = prep.complete
+        ctx.history_complete = ancestry.complete and all(
+            self.prepare(a).complete for a in ancestry.order
+        )
+        ctx.stmts = prep.stmts
+        _walk(ctx)
+        for check in FILE_CHECKS:
+            check(ctx)
+        _render_findings(ctx, prep)
+        return _apply_suppressions(ctx, prep)
+
+
+def _walk(ctx: FileCtx) -> None:
+    in_txn, timeout, timeout_local = True, False, False
+    for stmt in ctx.stmts:
+        stmt.in_transaction, stmt.lock_timeout = in_txn, timeout
+        for check in STMT_CHECKS:
+            check(ctx, stmt)
+        node, k = stmt.node, kind(stmt.node)
+        if k == "TransactionStmt":
+            tk = ename(node.kind)
+            if tk in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+                in_txn = True
+            elif tk in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                in_txn = False
+                if timeout_local:
+                    timeout = timeout_local = False
+        elif (setting := _setting(node)) is not None and setting[0] == "lock_timeout":
+            value = (setting[1] or "").strip().lower()
+            timeout = bool(value) and value not in _NO_TIMEOUT
+            timeout_local = timeout and setting[2]
+        elif k == "CreateStmt":
+            table = relname(node.relation)
+            if not (node.if_not_exists and table in ctx.schema.tables):
+                ctx.new_tables.add(table)
+        elif k == "RenameStmt" and ename(node.renameType) == "OBJECT_TABLE":
+            if relname(node.relation) in ctx.new_tables:
+                ctx.new_tables.add(str(node.newname).lower())
+        elif k == "DropStmt" and ename(node.removeType) == "OBJECT_TABLE":
+            for obj in node.objects or ():
+                ctx.new_tables.discard(names(obj)[-1])
+        ctx.schema.apply(node)
+
+
+def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
+    if prep.skipped:
+        ctx.add("DD004", None, f"upgrade() not rendered: {prep.skipped}; SQL checks skipped")
+    r = prep.rendered
+    if r is not None and r.error:
+        explained = {f.line for f in ctx.findings if f.code in ("DD402", "DD305")}
+        pgvector_gap = "DD305" in {f.code for f in ctx.findings} and "NameError" in r.error
+        if r.error_line not in explained and not pgvector_gap:
+            what = "import failed" if r.import_failed else "upgrade() failed offline"
+            rest = "" if r.import_failed else " (statements after this line not checked)"
+            ctx.add("DD004", r.error_line, f"{what}: {r.error}{rest}")
+    for err in prep.parse_errors:
+        snippet = " ".join(err.sql.split())[:60]
+        ctx.add("DD005", err.line, f"PostgreSQL's parser rejects `{snippet}`: {err.message}")
+
+
+def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], int]:
+    meta: list[Finding] = []
+    honoured = []
+    saved = ctx.findings
+    ctx.findings = meta
+    for s in ctx.src.suppressions:
+        if s.malformed:
+            ctx.add("DD001", s.line, "malformed: write `# devdb: ignore[CODE] reason`")
+            continue
+        unknown = [c for c in s.codes if c not in RULES]
+        if unknown:
+            ctx.add("DD002", s.line, f"unknown rule code(s) {', '.join(unknown)}")
+        if not s.codes:
+            ctx.add("DD001", s.line, "ignore[] names no rule code: not honoured")
+        elif not s.reason:
+            ctx.add("DD001", s.line, f"ignore[{','.join(s.codes)}] has no reason: not honoured")
+        else:
+            honoured.append(s)
+    ctx.findings = saved
+    kept: list[Finding] = []
+    suppressed = 0
+    for f in ctx.findings:
+        if any(
+            f.code in s.codes
+            and (s.first is None or (f.line is not None and s.first <= f.line <= (s.last or 0)))
+            for s in honoured
+        ):
+            suppressed += 1
+        else:
+            kept.append(f)
+    if prep.skipped and any(f.code == "DD105" for f in kept):
+        # DD105 already says the SQL was not checked.
+        kept = [f for f in kept if not (f.code == "DD004" and f.line is None)]
+    return kept + meta, suppressed
+
+
+def lint_files(
+    paths: list[Path],
+    config: LintConfig,
+    *,
+    all_revision_files: list[Path] | None = None,
+) -> LintReport:
+    """Lint migration files. `all_revision_files` (every file in the versions directory)
+    tells what earlier revisions created: tables, columns, indexes, extensions."""
+    for p in paths:
+        if not Path(p).is_file():
+            raise DevdbError(f"no such migration file: {p}", "check the path or revision id")
+    shown = {Path(p).resolve(): str(p) for p in reversed(paths)}
+    targets = list(dict.fromkeys(Path(p).resolve() for p in paths))
+    others = [Path(p).resolve() for p in all_revision_files or []]
+    universe = list(dict.fromkeys([*targets, *others]))
+    sources = {p: read_source(p) for p in universe if p.is_file()}
+    linter = _Linter(config, sources)
+    findings: list[Finding] = []
+    suppressed = 0
+    for path in targets:
+        found, hidden = linter.lint(path, shown[path])
+        findings.extend(found)
+        suppressed += hidden
+    findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
+    return LintReport(findings=findings, files=[shown[p] for p in targets], suppressed=suppressed)

@@ -1,0 +1,225 @@
+"""Render a migration's upgrade() to PostgreSQL SQL offline: no env.py, no database.
+
+Alembic's offline (`--sql`) machinery does the rendering: a MigrationContext for the
+postgresql dialect in as_sql mode writes every statement to an output buffer. The buffer
+notes, for each statement, the line of the migration file that was running when it was
+written, so SQL findings point at the op.* call that produced them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import itertools
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One write of SQL text (usually one statement) and the migration line behind it."""
+
+    line: int | None
+    sql: str
+
+
+@dataclass
+class Rendered:
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str | None = None  # import or upgrade() failure, one line
+    error_line: int | None = None
+    import_failed: bool = False
+    # (table, column) -> SQL type from alter_column(existing_type=...)
+    existing_types: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class _Capture(io.StringIO):
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+        self.chunks: list[Chunk] = []
+
+    def current_line(self) -> int | None:
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename != self.target:
+            frame = frame.f_back
+        return frame.f_lineno if frame is not None else None
+
+    def write(self, s: str) -> int:
+        if s.strip():
+            self.chunks.append(Chunk(self.current_line(), s))
+        return len(s)
+
+
+class _EmptyResult:
+    """What a statement run on the offline bind returns: no rows, nothing changed."""
+
+    rowcount = 0
+    returns_rows = False
+    inserted_primary_key = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    all = fetchall
+
+    def fetchone(self) -> None:
+        return None
+
+    first = one_or_none = scalar_one_or_none = fetchone
+
+    def scalar(self) -> int:
+        return 0
+
+    scalar_one = scalar
+
+    def scalars(self) -> _EmptyResult:
+        return self
+
+    mappings = scalars
+
+    def close(self) -> None:
+        return None
+
+
+class _OfflineBind:
+    """Stands in for op.get_bind() offline: statements are rendered, not run."""
+
+    def __init__(self, migration_context: Any) -> None:
+        self._ctx = migration_context
+        self.dialect = migration_context.dialect
+
+    def execute(self, statement: Any, parameters: Any = None, *args: Any, **kw: Any) -> Any:
+        from sqlalchemy import text
+        from sqlalchemy.sql.elements import TextClause
+
+        if isinstance(statement, str):
+            statement = text(statement)
+        params = parameters
+        if isinstance(params, list | tuple):
+            params = params[0] if params else None
+        if isinstance(params, dict) and params:
+            if isinstance(statement, TextClause):
+                statement = statement.bindparams(**params)
+            else:
+                statement = statement.params(params)
+        sql = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        self._ctx.impl.static_output(sql.strip() + ";")
+        return _EmptyResult()
+
+    def exec_driver_sql(self, sql: str, *args: Any, **kw: Any) -> Any:
+        self._ctx.impl.static_output(sql.strip().rstrip(";") + ";")
+        return _EmptyResult()
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[_OfflineBind]:
+        yield self
+
+    begin_nested = begin
+
+    def commit(self) -> None:
+        return None
+
+
+def _error_line(exc: BaseException, target: str) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == target:
+            line = frame.lineno
+    if line is None and isinstance(exc, SyntaxError):
+        line = exc.lineno
+    return line
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def render_upgrade(path: Path, import_paths: Sequence[Path] = ()) -> Rendered:
+    """Import the migration by path and run its upgrade() against an offline context.
+
+    Never raises for problems in the migration itself: they are returned in `error`.
+    Statements rendered before a failure are kept.
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    target = os.fspath(path.resolve())
+    out = Rendered()
+    capture = _Capture(target)
+    mod_name = f"_devdb_lint_migration_{next(_counter)}"
+    added = [os.fspath(p) for p in import_paths if os.fspath(p) not in sys.path]
+    sys.path[:0] = added
+    sink = io.StringIO()  # the migration's own prints must not reach our output
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            spec = importlib.util.spec_from_file_location(mod_name, target)
+            if spec is None or spec.loader is None:
+                out.error, out.import_failed = "not an importable Python file", True
+                return out
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[mod_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except (Exception, SystemExit) as exc:
+                out.error, out.error_line = _one_line(exc), _error_line(exc, target)
+                out.import_failed = True
+                return out
+            upgrade = getattr(module, "upgrade", None)
+            if not callable(upgrade):
+                return out
+            ctx = MigrationContext.configure(
+                dialect_name="postgresql",
+                opts={"as_sql": True, "output_buffer": capture, "literal_binds": True},
+            )
+            ops = Operations(ctx)
+            _instrument(ops, ctx, out)
+            ops._install_proxy()
+            try:
+                upgrade()
+            except (Exception, SystemExit) as exc:
+                out.error, out.error_line = _one_line(exc), _error_line(exc, target)
+            finally:
+                ops._remove_proxy()
+    finally:
+        sys.modules.pop(mod_name, None)
+        for p in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(p)
+        out.chunks = capture.chunks
+    return out
+
+
+def _instrument(ops: Any, ctx: Any, out: Rendered) -> None:
+    bind = _OfflineBind(ctx)
+    original_alter = ops.alter_column
+
+    def get_bind() -> Any:
+        return bind
+
+    def alter_column(table_name: str, column_name: str, *args: Any, **kw: Any) -> Any:
+        existing = kw.get("existing_type")
+        if existing is not None:
+            with contextlib.suppress(Exception):
+                type_obj = existing() if isinstance(existing, type) else existing
+                out.existing_types[(table_name.lower(), column_name.lower())] = str(
+                    type_obj.compile(dialect=ctx.dialect)
+                )
+        return original_alter(table_name, column_name, *args, **kw)
+
+    # Instance attributes win over the class methods when the `op` proxy is installed.
+    setattr(ops, "get_bind", get_bind)  # noqa: B010
+    setattr(ops, "alter_column", alter_column)  # noqa: B010

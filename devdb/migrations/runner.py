@@ -1,0 +1,477 @@
+"""Run Alembic in a child process of the app's own interpreter.
+
+The child (``_child.py``) is started by path with ``target.python`` and the app's DB
+variables in its environment; it imports alembic, says "ready", then serves JSON requests
+over two private pipes until closed. A `MigrationSession` can be started early (while the
+server initialises) so the ~0.4 s alembic import overlaps other work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from devdb.errors import DevdbError
+
+CHILD_SCRIPT = Path(__file__).with_name("_child.py")
+META_SCHEMA = "_devdb"  # devdb's bookkeeping schema (see devdb.dbmeta); never a model diff
+_TAIL_LINES = 30
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AlembicTarget:
+    """Where the migrations are and how to run them as the app would."""
+
+    ini_path: Path
+    python: str = sys.executable
+    env: Mapping[str, str] = field(default_factory=dict)  # DB vars under the app's key names
+    ini_section: str = "alembic"
+    inherit_env: bool = True  # start from os.environ (PATH, HOME, …), then apply `env`
+
+    @property
+    def cwd(self) -> Path:
+        return Path(self.ini_path).resolve().parent
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: str
+    down_revisions: tuple[str, ...]
+    path: Path
+    doc: str = ""
+    branch_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    heads: list[str]
+    revisions: list[RevisionInfo]  # base first, heads last
+
+    @property
+    def multiple_heads(self) -> bool:
+        return len(self.heads) > 1
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    applied: list[str]  # revisions whose upgrade (or downgrade) ran, in order
+    current: list[str]  # the database's revision(s) afterwards
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReadyInfo:
+    import_seconds: float  # alembic + sqlalchemy import inside the child
+    spawn_seconds: float  # from Popen to "ready", as seen by the parent
+    alembic: str
+    sqlalchemy: str
+    python: str
+
+
+class MigrationError(DevdbError):
+    """An Alembic operation failed; says which revision and where the database was left."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        revision: str | None = None,
+        db_revision: list[str] | None = None,
+        applied: list[str] | None = None,
+        kind: str = "",
+        location: str | None = None,
+        statement: str | None = None,
+        output_tail: str = "",
+        traceback: str = "",
+    ) -> None:
+        super().__init__(message, hint)
+        self.revision = revision  # the revision whose step failed, if any
+        self.db_revision = db_revision  # read after the failure; None if unreadable
+        self.applied = applied or []  # steps that ran and were kept
+        self.kind = kind  # import | missing_key | settings | database | alembic | python …
+        self.location = location  # "migrations/versions/0003_x.py:21"
+        self.statement = statement  # first line of the failing SQL, if any
+        self.output_tail = output_tail  # last lines the child printed (stdout+stderr)
+        self.traceback = traceback  # the child's traceback (for --debug)
+
+
+class MigrationSession:
+    """One child process serving several Alembic requests.
+
+    >>> with MigrationSession(target).start() as s:   # spawn early; imports run meanwhile
+    ...     result = s.upgrade("head")                 # the "go"
+    """
+
+    def __init__(self, target: AlembicTarget) -> None:
+        self.target = target
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._req: IO[str] | None = None
+        self._res_fd: int | None = None
+        self._buf = bytearray()
+        self._output: IO[bytes] | None = None
+        self._started_at = 0.0
+        self._next_id = 0
+        self._secrets = _secrets(target.env)
+        self.ready_info: ReadyInfo | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> MigrationSession:
+        """Spawn the child; returns at once (the child imports alembic in the background)."""
+        if self._proc is not None:
+            return self
+        ini = Path(self.target.ini_path).resolve()
+        if not ini.is_file():
+            raise DevdbError(f"Alembic config not found: {ini}", "Set alembic_ini in devdb config.")
+        env = dict(os.environ) if self.target.inherit_env else {}
+        env.update({str(k): str(v) for k, v in self.target.env.items()})
+        env["PYTHONUNBUFFERED"] = "1"  # keep env.py prints and log lines in order
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        self._output = tempfile.TemporaryFile(prefix="devdb-alembic-")  # noqa: SIM115 - closed in close()
+        self._started_at = time.time()
+        try:
+            self._proc = subprocess.Popen(
+                [self.target.python, str(CHILD_SCRIPT), str(req_r), str(res_w)],
+                cwd=ini.parent,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._output,
+                stderr=subprocess.STDOUT,
+                pass_fds=(req_r, res_w),
+            )
+        except OSError as exc:
+            for fd in (req_r, req_w, res_r, res_w):
+                os.close(fd)
+            self._output.close()
+            raise DevdbError(
+                f"Cannot start the app's Python ({self.target.python}): {exc.strerror or exc}",
+                "Set devdb's `python` to the app's interpreter (e.g. .venv/bin/python).",
+            ) from exc
+        finally:
+            if self._proc is not None:
+                os.close(req_r)
+                os.close(res_w)
+        self._req = os.fdopen(req_w, "w", encoding="utf-8")
+        self._res_fd = res_r
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> ReadyInfo:
+        """Block until the child has imported alembic (or raise why it could not)."""
+        if self.ready_info is not None:
+            return self.ready_info
+        self.start()
+        msg = self._read_event(_deadline(timeout), "start")
+        if msg.get("event") != "ready":
+            raise DevdbError(f"Unexpected message from the migration process: {msg!r:.200}")
+        if not msg.get("ok"):
+            err = msg.get("error") or {}
+            raise DevdbError(
+                f"Alembic is not importable by {self.target.python}: {err.get('message', '?')}",
+                "Install the app's dependencies into that interpreter, or point devdb's "
+                "`python` at the app's virtualenv.",
+            )
+        self.ready_info = ReadyInfo(
+            import_seconds=float(msg.get("import_seconds", 0.0)),
+            spawn_seconds=float(msg.get("wall", time.time())) - self._started_at,
+            alembic=str(msg.get("alembic", "?")),
+            sqlalchemy=str(msg.get("sqlalchemy", "?")),
+            python=str(msg.get("python", "?")),
+        )
+        return self.ready_info
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Let the child exit (EOF on its request pipe); kill it if it does not."""
+        if self._req is not None:
+            with contextlib.suppress(OSError):  # the child may be gone already
+                self._req.close()
+            self._req = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._res_fd is not None:
+            os.close(self._res_fd)
+            self._res_fd = None
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+
+    def __enter__(self) -> MigrationSession:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests ----------------------------------------------------------------------
+    def request(
+        self,
+        op: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one request and return its data; failures raise MigrationError.
+
+        `env` is applied in the child before env.py runs; it only helps for values the app
+        has not cached yet (set the real values on the target when you can).
+        """
+        deadline = _deadline(timeout)
+        self.wait_ready(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        assert self._req is not None and self._output is not None
+        self._next_id += 1
+        rid = self._next_id
+        out_start = os.fstat(self._output.fileno()).st_size
+        full = {"ini_path": str(Path(self.target.ini_path).resolve())}
+        full["ini_section"] = self.target.ini_section
+        full.update(params or {})
+        line = json.dumps({"id": rid, "op": op, "params": full, "env": dict(env or {})})
+        try:
+            self._req.write(line + "\n")
+            self._req.flush()
+        except BrokenPipeError:
+            self._raise_died(op)
+        while True:
+            msg = self._read_event(deadline, op)
+            if msg.get("event") == "step" and progress is not None:
+                verb = "Applying" if msg.get("direction") == "up" else "Reverting"
+                doc = f" ({msg['doc']})" if msg.get("doc") else ""
+                progress(f"{verb} {msg.get('revision')}{doc}")
+            elif msg.get("event") == "result" and msg.get("id") == rid:
+                if msg.get("ok"):
+                    return dict(msg.get("data") or {})
+                raise self._error(op, dict(msg.get("error") or {}), self._tail(out_start))
+
+    def heads(self) -> ScriptInfo:
+        data = self.request("heads")
+        revisions = [
+            RevisionInfo(
+                revision=r["revision"],
+                down_revisions=tuple(r["down_revisions"]),
+                path=Path(r["path"]),
+                doc=r.get("doc", ""),
+                branch_labels=tuple(r.get("branch_labels", ())),
+            )
+            for r in data["revisions"]
+        ]
+        return ScriptInfo(heads=list(data["heads"]), revisions=revisions)
+
+    def upgrade(self, revision: str = "head", *, progress: Progress | None = None) -> UpgradeResult:
+        data = self.request("upgrade", {"revision": revision}, progress=progress)
+        return UpgradeResult(list(data["applied"]), list(data["current"]), float(data["seconds"]))
+
+    def downgrade(self, revision: str, *, progress: Progress | None = None) -> UpgradeResult:
+        data = self.request("downgrade", {"revision": revision}, progress=progress)
+        return UpgradeResult(list(data["applied"]), list(data["current"]), float(data["seconds"]))
+
+    def current(self) -> list[str]:
+        return list(self.request("current")["current"])
+
+    def render_sql(self, start: str | None, end: str, *, downgrade: bool = False) -> str:
+        data = self.request("render_sql", {"start": start, "end": end, "downgrade": downgrade})
+        return str(data["sql"])
+
+    def render_sql_each(self) -> dict[str, str]:
+        return dict(self.request("render_sql_each")["sql"])
+
+    def compare(self) -> list[str]:
+        return list(self.request("compare", {"exclude_schemas": [META_SCHEMA]})["diffs"])
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _read_event(self, deadline: float | None, op: str) -> dict[str, Any]:
+        assert self._res_fd is not None
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                raw = bytes(self._buf[:nl])
+                del self._buf[: nl + 1]
+                if raw.strip():
+                    return dict(json.loads(raw))
+                continue
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                self._kill()
+                raise DevdbError(
+                    f"Alembic {op} did not finish in time; the migration process was stopped",
+                    "Look for a migration waiting on a lock (another session holding it).",
+                )
+            readable, _, _ = select.select([self._res_fd], [], [], wait)
+            if not readable:
+                continue
+            chunk = os.read(self._res_fd, 65536)
+            if not chunk:
+                self._raise_died(op)
+            self._buf += chunk
+
+    def _raise_died(self, op: str) -> None:
+        assert self._proc is not None
+        rc = self._proc.wait()
+        tail = self._tail(0)
+        how = f"was killed by signal {-rc}" if rc < 0 else f"exited with code {rc}"
+        raise MigrationError(
+            self._scrub(f"The migration process {how} during {op}"),
+            self._scrub(_last_line(tail) or "Run with --debug to see its output."),
+            kind="crash",
+            output_tail=self._scrub(tail),
+        )
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+    def _tail(self, start: int) -> str:
+        if self._output is None:
+            return ""
+        fd = self._output.fileno()
+        size = os.fstat(fd).st_size
+        begin = max(start, size - 16384)
+        text = os.pread(fd, size - begin, begin).decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-_TAIL_LINES:])
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _error(self, op: str, err: dict[str, Any], tail: str) -> MigrationError:
+        kind = str(err.get("kind", ""))
+        msg = str(err.get("message", "unknown error"))
+        loc = err.get("location")
+        at = f" ({loc})" if loc else ""
+        rev = err.get("revision")
+        db_rev = err.get("db_revision")
+        db_text = ", ".join(db_rev) if db_rev else "base (no revision)"
+        hint = ""
+        app_env = "Add it to the app's .env or environment; devdb fills only the database keys."
+        if kind == "import":
+            module = err.get("module")
+            what = f"module '{module}' is not installed" if module else msg
+            message = f"Migrations could not start: {what}{at}"
+            hint = (
+                f"Install the app's dependencies into {self.target.python}, or set devdb's "
+                "`python` to the app's virtualenv."
+            )
+        elif kind == "missing_key":
+            message = f"Migrations could not start: setting {err.get('key')} is not set{at}"
+            hint = app_env
+        elif kind == "settings":
+            message = f"Migrations could not start: {msg}{at}"
+            hint = app_env
+        elif rev:
+            verb = "Migration" if err.get("direction") == "up" else "Downgrade of"
+            message = f"{verb} {rev} failed: {msg}{at}"
+            if db_rev is None:
+                hint = "The database revision could not be read afterwards."
+            else:
+                hint = f"The database is at {db_text}; fix the migration and run it again."
+        elif kind == "no_metadata":
+            message = msg
+            hint = "Set target_metadata in env.py to the app's MetaData (Base.metadata)."
+        else:
+            message = f"Alembic {op} failed: {msg}{at}"
+            if op in ("upgrade", "downgrade") and db_rev is not None:
+                hint = f"The database is at {db_text}."
+        return MigrationError(
+            self._scrub(message),
+            self._scrub(hint),
+            revision=rev,
+            db_revision=list(db_rev) if db_rev is not None else None,
+            applied=list(err.get("applied") or []),
+            kind=kind,
+            location=loc,
+            statement=self._scrub(str(err["statement"])) if err.get("statement") else None,
+            output_tail=self._scrub(tail),
+            traceback=self._scrub(str(err.get("traceback", ""))),
+        )
+
+
+# -- one-shot API (one child per call) ---------------------------------------------------
+def script_heads(target: AlembicTarget) -> ScriptInfo:
+    """Heads and all revisions (down_revisions, file path) without touching the database."""
+    with MigrationSession(target) as session:
+        return session.heads()
+
+
+def upgrade(
+    target: AlembicTarget, revision: str = "head", *, progress: Progress | None = None
+) -> UpgradeResult:
+    with MigrationSession(target) as session:
+        return session.upgrade(revision, progress=progress)
+
+
+def downgrade(
+    target: AlembicTarget, revision: str, *, progress: Progress | None = None
+) -> UpgradeResult:
+    with MigrationSession(target) as session:
+        return session.downgrade(revision, progress=progress)
+
+
+def current(target: AlembicTarget) -> list[str]:
+    """The database's revision(s), read through env.py (custom version tables included)."""
+    with MigrationSession(target) as session:
+        return session.current()
+
+
+def render_sql(
+    target: AlembicTarget, start: str | None, end: str, *, downgrade: bool = False
+) -> str:
+    """Offline (``--sql``) SQL for start:end; start None means from base."""
+    with MigrationSession(target) as session:
+        return session.render_sql(start, end, downgrade=downgrade)
+
+
+def render_sql_each(target: AlembicTarget) -> dict[str, str]:
+    """Offline upgrade SQL of every revision, keyed by revision, from one pass."""
+    with MigrationSession(target) as session:
+        return session.render_sql_each()
+
+
+def compare(target: AlembicTarget) -> list[str]:
+    """Autogenerate's diff of models vs database, one line each; [] when they match."""
+    with MigrationSession(target) as session:
+        return session.compare()
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip()[:300] if lines else ""
+
+
+def _secrets(env: Mapping[str, str]) -> list[str]:
+    """Values that must never appear in a message: passwords, alone or inside URLs."""
+    found: set[str] = set()
+    for key, value in env.items():
+        if not value:
+            continue
+        if any(word in key.upper() for word in ("PASSWORD", "PASSWD", "SECRET", "TOKEN")):
+            found.add(value)
+        if "://" in value:
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                password = None
+            if password:
+                found.add(password)
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)

@@ -1,0 +1,62 @@
+"""Throwaway copies of backends for end-to-end tests, and a way to run the real CLI on them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "backend"
+
+
+def toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def make_demo_project(tmp_path: Path, **devdb: Any) -> Path:
+    """A copy of the demo backend with its own [tool.devdb] (unique name, so unique Docker names)."""
+    root = tmp_path / f"demo-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(DEMO, root / "backend", ignore=shutil.ignore_patterns("__pycache__", ".env"))
+    table = {
+        "alembic_ini": "backend/py/alembic.ini",
+        "env_example": "backend/py/env.example",
+        "fixtures_dir": "backend/py/fixtures",
+        "app_dir": "backend/py",
+        "app_command": "python main.py",
+        "python": sys.executable,
+        **devdb,
+    }
+    lines = ["[project]", f'name = "{root.name}"', "", "[tool.devdb]"]
+    lines += [f"{key} = {toml_value(value)}" for key, value in table.items()]
+    (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def devdb(
+    root: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "devdb", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"devdb {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+def destroy(root: Path) -> None:
+    devdb(root, "destroy", "--yes", timeout=120)

@@ -1,0 +1,124 @@
+"""`devdb up` end to end through the real CLI, on the embedded engine and on Docker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from e2e_util import destroy, devdb, make_demo_project
+
+pytestmark = pytest.mark.xdist_group("up")
+
+
+@pytest.fixture
+def demo(tmp_path: Path, engine_settings: dict[str, str]):  # type: ignore[no-untyped-def]
+    root = make_demo_project(tmp_path, **engine_settings)
+    try:
+        yield root
+    finally:
+        destroy(root)
+
+
+def env_file(root: Path) -> Path:
+    return root / "backend" / "py" / ".env"
+
+
+def read_env(root: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    return {k: v or "" for k, v in dotenv_values(env_file(root)).items()}
+
+
+def test_up_migrates_seeds_writes_env_and_second_up_is_a_noop(demo: Path) -> None:
+    first = devdb(demo, "up", "--no-app", check=True)
+    env = read_env(demo)
+    password = env["DB_PASSWORD"]
+    assert len(password) == 32 and password != "change-me"
+    assert env["DB_URL"].startswith("postgresql+psycopg://")
+    assert "@127.0.0.1:" in env["DB_URL"] and env["DB_URL"].endswith(f"/{env['DB_NAME']}")
+    assert env["SECRET_KEY"] == "dev-secret-change-me"  # the example's other values are kept
+    assert stat.S_IMODE(env_file(demo).stat().st_mode) == 0o600
+    assert password not in first.stdout + first.stderr
+
+    with psycopg.connect(env["DB_URL"].replace("+psycopg", "")) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
+        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname='vector'").fetchone()
+        assert version is not None
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+    mtime = env_file(demo).stat().st_mtime_ns
+    second = devdb(demo, "up", "--no-app", "--json", check=True)
+    result = json.loads(second.stdout)
+    assert result["warm"] is True
+    assert result["applied"] == []
+    assert result["timings"]["total"] < 1.0
+    assert env_file(demo).stat().st_mtime_ns == mtime
+
+    status = devdb(demo, "status", "--json", check=True)
+    data = json.loads(status.stdout)  # only JSON on stdout
+    assert data["revision"] == [revision]
+    assert data["pending"] == []
+    assert data["extensions"]["vector"]
+    assert password not in status.stdout + status.stderr
+
+
+def test_user_values_in_env_are_kept(demo: Path) -> None:
+    devdb(demo, "up", "--no-app", check=True)
+    path = env_file(demo)
+    path.write_text(path.read_text().replace("LOG_LEVEL=info", "LOG_LEVEL=debug") + "MY_KEY=mine\n")
+    devdb(demo, "up", "--no-app", check=True)
+    env = read_env(demo)
+    assert env["LOG_LEVEL"] == "debug" and env["MY_KEY"] == "mine"
+
+
+def test_down_keeps_data_and_up_reuses_the_port(demo: Path) -> None:
+    devdb(demo, "up", "--no-app", check=True)
+    url = read_env(demo)["DB_URL"].replace("+psycopg", "")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, display_name) VALUES ('kept@example.com', 'Kept')")
+    port = json.loads(devdb(demo, "status", "--json", check=True).stdout)["port"]
+    assert devdb(demo, "down", check=True).returncode == 0
+    assert json.loads(devdb(demo, "status", "--json", check=True).stdout)["running"] is False
+    devdb(demo, "up", "--no-app", check=True)
+    assert json.loads(devdb(demo, "status", "--json", check=True).stdout)["port"] == port
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM users WHERE email='kept@example.com'").fetchone()[0] == 1
+
+
+def test_up_runs_the_app_and_forwards_sigterm(demo: Path) -> None:
+    devdb(demo, "up", "--no-app", check=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devdb", "up"],
+        cwd=demo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "APP_PORT": "0"},
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "listening on" in line:
+                address = line.split("listening on", 1)[1].strip()
+                break
+        else:
+            raise AssertionError("the app never said it was listening")
+        with urllib.request.urlopen(f"{address}/health", timeout=10) as response:
+            health = json.loads(response.read())
+        assert health["status"] == "ok" and health["db"] is True
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

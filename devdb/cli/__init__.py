@@ -33,9 +33,10 @@ def _root(
 
 
 def _register() -> None:
-    from devdb.cli import database, image, lifecycle, setup
+    from devdb.cli import database, image, lifecycle, setup, snapshots
 
     lifecycle.register(app)
+    snapshots.register(app)
     database.register(app)
     setup.register(app)
     image.register(app)

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from devdb.config import Config
 
 T = TypeVar("T")
 
@@ -25,7 +28,7 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout (nothing else
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
-def load(project: Path | None = None, **overrides: Any):  # type: ignore[no-untyped-def]
+def load(project: Path | None = None, **overrides: Any) -> Config:
     from devdb.config import load_config
 
     return load_config(project, **overrides)

@@ -30,7 +30,10 @@ def up(
     url: str | None = UrlOpt,
     no_app: bool = typer.Option(False, "--no-app", help="Stop after migrations and fixtures."),
     as_json: bool = typer.Option(
-        False, "--json", help="Print the result as JSON (implies --no-app)."
+        False, "--json", help="Print the result as JSON on stdout; implies --no-app."
+    ),
+    reset_on_drift: bool = typer.Option(
+        False, "--reset-on-drift", help="Rebuild the database when it drifted from the code."
     ),
 ) -> None:
     """Start the database, write the env file, migrate, seed, then run the app.
@@ -45,10 +48,9 @@ def up(
 
     config = run(lambda: load(project, engine=engine, url=url))
     with progress_steps(not as_json) as progress:
-        result = run(lambda: core_up(config, progress=progress))
+        result = run(lambda: core_up(config, progress=progress, reset_on_drift=reset_on_drift))
     if as_json:
-        data = {k: v for k, v in result.__dict__.items() if k != "env"}
-        print_json(data)
+        print_json({k: v for k, v in result.__dict__.items() if k != "env"})
         return
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}")
@@ -58,11 +60,7 @@ def up(
             f"({result.engine}, 127.0.0.1:{result.port}) in {result.timings['total']:.2f}s"
         )
     else:
-        applied = (
-            f"{len(result.applied)} migration(s) applied"
-            if result.applied
-            else "no migrations to apply"
-        )
+        applied = "migrations applied" if result.applied else "no migrations to apply"
         ext = ", ".join(f"{k} {v}" for k, v in result.extensions.items())
         err.print(
             f"[green]✓[/] database {result.database} ready on 127.0.0.1:{result.port} "

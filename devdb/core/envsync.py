@@ -25,7 +25,9 @@ def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
 
     config = project.config
     if config.env_example is not None and config.env_example.is_file():
-        values = {k: v or "" for k, v in dotenv_values(config.env_example, interpolate=False).items()}
+        values = {
+            k: v or "" for k, v in dotenv_values(config.env_example, interpolate=False).items()
+        }
         return values, None, config.rel(config.env_example)
     from devdb.declared_keys import find_declared_keys
 
@@ -33,7 +35,9 @@ def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
     return dict.fromkeys(declared.keys, ""), declared.keys, declared.source or "no env example"
 
 
-def db_values(project: Project, server: Server) -> tuple[dict[str, str], list[str] | None, str]:
+def db_values(
+    project: Project, server: Server, database: str | None = None
+) -> tuple[dict[str, str], list[str] | None, str]:
     from devdb.envkeys import DbParams, detect_key_map, render_db_values
 
     template, declared, source = _template(project)
@@ -43,7 +47,7 @@ def db_values(project: Project, server: Server) -> tuple[dict[str, str], list[st
         port=server.port,
         user=server.user,
         password=server.password,
-        database=project.database,
+        database=database or project.database,
         test_database=project.test_database,
     )
     return render_db_values(key_map, params, template), declared, source

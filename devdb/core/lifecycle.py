@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,5 +170,5 @@ def logs(config: Config, lines: int = 50) -> str:
     return open_project(config, create=False).engine.log_tail(lines)
 
 
-def follow_logs(config: Config):  # type: ignore[no-untyped-def]
+def follow_logs(config: Config) -> Iterator[str]:
     return open_project(config, create=False).engine.follow_logs()

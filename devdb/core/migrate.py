@@ -62,4 +62,4 @@ def seed(config: Config, progress: Progress = _noop) -> bool:
         )
         project.state.fixtures_hash = fixtures_hash(config.fixtures_dir)
         project.save()
-        return bool(getattr(result, "applied", True))
+        return not result.skipped

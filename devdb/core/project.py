@@ -72,7 +72,11 @@ def _example_values(config: Config) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
-    return {k: v for k, v in dotenv_values(config.env_example, interpolate=False).items() if v is not None}
+    return {
+        k: v
+        for k, v in dotenv_values(config.env_example, interpolate=False).items()
+        if v is not None
+    }
 
 
 def _pick_identifier(candidates: list[str | None], default: str) -> str:

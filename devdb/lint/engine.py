@@ -98,6 +98,8 @@ class _Linter:
             where = f" (line {src.syntax_error_line})" if src.syntax_error_line else ""
             ctx.add("DD003", src.syntax_error_line, f"{src.syntax_error}{where}")
             return ctx.findings, 0
+        if src.revision is None and src.upgrade is None:
+            return [], 0  # not a migration (a helper module next to the revisions)
         prep = self.prepare(path)
         ancestry = self.graph.ancestors(path)
         ctx.schema = self.schema_before(path)
@@ -154,9 +156,16 @@ def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
         explained = {f.line for f in ctx.findings if f.code in ("DD402", "DD305")}
         pgvector_gap = "DD305" in {f.code for f in ctx.findings} and "NameError" in r.error
         if r.error_line not in explained and not pgvector_gap:
-            what = "import failed" if r.import_failed else "upgrade() failed offline"
-            rest = "" if r.import_failed else " (statements after this line not checked)"
-            ctx.add("DD004", r.error_line, f"{what}: {r.error}{rest}")
+            if r.import_failed:
+                message = f"importing the module failed: {r.error}"
+            elif "_OfflineBind" in r.error:
+                message = (
+                    "upgrade() reads from the database (op.get_bind() has none offline); "
+                    "statements after this line not checked"
+                )
+            else:
+                message = f"upgrade() raised {r.error}; statements after this line not checked"
+            ctx.add("DD004", r.error_line, message)
     for err in prep.parse_errors:
         snippet = " ".join(err.sql.split())[:60]
         ctx.add("DD005", err.line, f"PostgreSQL's parser rejects `{snippet}`: {err.message}")

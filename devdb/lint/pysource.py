@@ -305,9 +305,8 @@ class _Visitor:
                 elif target in _ENV_EXACT and line not in seen_env:
                     seen_env.add(line)
                     src.env_lookups.append(CallFact(line, target))
-            if self._is_progress(dotted, target):
-                if not src.in_downgrade(line):
-                    src.has_progress_output = True
+            if self._is_progress(dotted, target) and not src.in_downgrade(line):
+                src.has_progress_output = True
         if isinstance(node.func, ast.Attribute):
             name = node.func.attr
             if name in _CONSTRAINT_OPS and _unnamed(node):

@@ -107,8 +107,7 @@ register(
     "DD208",
     "error",
     "ALTER COLUMN TYPE rewrites the table",
-    why="Most type changes rewrite every row and rebuild indexes under an ACCESS "
-    "EXCLUSIVE lock.",
+    why="Most type changes rewrite every row and rebuild indexes under an ACCESS EXCLUSIVE lock.",
     safer="Add a new column of the new type, backfill in batches, switch over "
     "(expand/migrate/contract). Binary-compatible widenings (varchar(n) to a larger n or "
     "text, numeric precision up) do not rewrite; pass existing_type= so devdb can tell.",
@@ -119,8 +118,7 @@ register(
     "DD209",
     "error",
     "ADD UNIQUE / PRIMARY KEY constraint directly",
-    why="Building the constraint's index blocks writes (ACCESS EXCLUSIVE) for the whole "
-    "build.",
+    why="Building the constraint's index blocks writes (ACCESS EXCLUSIVE) for the whole build.",
     safer="CREATE UNIQUE INDEX CONCURRENTLY first, then "
     "`ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX idx`.",
     example="op.create_unique_constraint('uq_users_email', 'users', ['email'])",
@@ -228,7 +226,9 @@ def constraints_added(ctx: FileCtx, stmt: Stmt) -> None:
             what = "UNIQUE" if ct == "CONSTR_UNIQUE" else "PRIMARY KEY"
             ctx.add("DD209", stmt.line, f"adds {what} ({', '.join(names(c.keys))}) on {table}")
         elif ct == "CONSTR_CHECK" and not c.skip_validation:
-            ctx.add("DD211", stmt.line, f"adds CHECK {c.conname or ''} on {table} validated in place")
+            ctx.add(
+                "DD211", stmt.line, f"adds CHECK {c.conname or ''} on {table} validated in place"
+            )
 
 
 def _not_null_check_column(c: Any) -> str | None:
@@ -331,9 +331,9 @@ def _strong_lock(ctx: FileCtx, stmt: Stmt) -> str | None:
         if all(subtype(c) == "AT_ValidateConstraint" for c in alter_cmds(node)):
             return None
         table = relname(node.relation)
-    elif k == "RenameStmt" and node.relation is not None:
-        table = relname(node.relation)
-    elif k == "IndexStmt" and not node.concurrent:
+    elif (k == "RenameStmt" and node.relation is not None) or (
+        k == "IndexStmt" and not node.concurrent
+    ):
         table = relname(node.relation)
     elif k == "DropStmt" and ename(node.removeType) == "OBJECT_TABLE":
         table = names(node.objects[0])[-1] if node.objects else None
@@ -355,9 +355,10 @@ def lock_timeout(ctx: FileCtx, stmt: Stmt) -> None:
         return
     table = _strong_lock(ctx, stmt)
     if table is not None and ctx.once("DD210"):
+        words = stmt.sql.split()
+        shown = " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
         ctx.add(
             "DD210",
             stmt.line,
-            f"locks {table} ({' '.join(stmt.sql.split()[:3])} ...) with no lock_timeout set "
-            "before it",
+            f"`{shown}` takes a write-blocking lock and no lock_timeout is set before it",
         )

@@ -17,6 +17,7 @@ from devdb.lint.sqlrules import (
     coltype,
     kind,
     relname,
+    stmt_tables,
     subtype,
     vector_types_used,
 )
@@ -49,8 +50,7 @@ register(
     "DD303",
     "error",
     "HNSW/IVFFlat index built without CONCURRENTLY",
-    why="Vector index builds take minutes to hours; a plain build blocks all writes for "
-    "that long.",
+    why="Vector index builds take minutes to hours; a plain build blocks all writes for that long.",
     safer="create_index(..., postgresql_using='hnsw', postgresql_concurrently=True) inside "
     "an autocommit_block(); raise maintenance_work_mem for the build.",
     example="op.create_index('ix_emb', 'chunks', ['embedding'], postgresql_using='hnsw', ...)",
@@ -187,6 +187,14 @@ def extension_first(ctx: FileCtx, stmt: Stmt) -> None:
         return
     if "vector" in ctx.config.preinstalled_extensions:
         return
+    # A table no known revision created predates the known history: so may the extension.
+    existing = ctx.config.existing_tables or set()
+    created = kind(stmt.node) == "CreateStmt"
+    for table in stmt_tables(stmt.node):
+        if created and table not in existing:
+            continue
+        if table in existing or not (ctx.is_new(table) or table in ctx.schema.tables):
+            return
     if vector_types_used(stmt.node) and ctx.once("DD306"):
         ctx.add(
             "DD306",

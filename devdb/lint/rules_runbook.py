@@ -190,11 +190,11 @@ register(
     "DD116",
     "warning",
     "new ON DELETE CASCADE on a sensitive table",
-    why="One delete silently removes permissions, shares, documents or notifications "
-    "along with it.",
+    why="Deleting the parent row (a user, a group, a project) silently deletes the "
+    "sensitive rows that reference it: permissions, shares, documents, notifications.",
     safer="Prefer RESTRICT / SET NULL and delete explicitly in app code, or document "
     "why the cascade is intended.",
-    example="sa.ForeignKey('documents.id', ondelete='CASCADE') on document_permissions",
+    example="documents.owner_id: sa.ForeignKey('users.id', ondelete='CASCADE')",
     group=G,
 )
 
@@ -344,7 +344,7 @@ def collect_query_paths(ctx: FileCtx, stmt: Stmt) -> None:
     fks = foreign_keys(stmt)
     ctx.scratch.setdefault("fks", []).extend(fks)
     for fk in fks:
-        if fk.on_delete_cascade and (ctx.is_sensitive(fk.table) or ctx.is_sensitive(fk.ref_table)):
+        if fk.on_delete_cascade and ctx.is_sensitive(fk.table):
             ctx.add(
                 "DD116",
                 stmt.line,

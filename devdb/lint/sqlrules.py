@@ -101,7 +101,8 @@ def parse_type(sql_type: str) -> ColType | None:
         raws = pglast.parse_sql(f"CREATE TABLE _t (_c {sql_type})")
     except pglast.parser.ParseError:
         return None
-    elts = raws[0].stmt.tableElts or ()
+    stmt: Any = raws[0].stmt
+    elts = stmt.tableElts or ()
     return coltype(elts[0].typeName) if elts else None
 
 
@@ -274,15 +275,14 @@ def setting_value(node: Any) -> tuple[str, str | None, bool] | None:
         return name, None, bool(node.is_local)
     if k == "SelectStmt":
         for target in node.targetList or ():
-            call = getattr(target, "val", None)
-            if kind(call) == "FuncCall" and funcname(call) == "set_config":
-                args = call.args or ()
-                consts = [getattr(getattr(a, "val", None), "sval", None) for a in args[:2]]
-                is_local = len(args) > 2 and bool(
-                    getattr(getattr(args[2], "val", None), "boolval", False)
-                )
-                if consts and consts[0]:
-                    return str(consts[0]).lower(), consts[1] if len(consts) > 1 else None, is_local
+            call: Any = getattr(target, "val", None)
+            if kind(call) != "FuncCall" or funcname(call) != "set_config":
+                continue
+            args = list(call.args or ())
+            consts = [getattr(getattr(a, "val", None), "sval", None) for a in args[:2]]
+            flag = getattr(getattr(args[2], "val", None), "boolval", False) if len(args) > 2 else 0
+            if len(consts) == 2 and consts[0]:
+                return str(consts[0]).lower(), consts[1], bool(flag)
     return None
 
 

@@ -142,32 +142,18 @@ def revision_hashes(ini_path: Path) -> dict[str, str]:
 
 
 def parse_revision_ids(files: Iterable[Path]) -> dict[str, tuple[tuple[str, ...], Path]]:
-    """revision -> (down_revisions, path), read with ast from module-level assignments.
+    """revision -> (down_revisions, path), from module-level literal assignments.
 
+    Fast path: a line-anchored regex plus ``ast.literal_eval`` of the value; files where
+    that is not conclusive (multi-line tuples, odd layouts) get a full ``ast.parse``.
     Files without a literal ``revision`` are skipped (Alembic would ignore or reject them).
     """
     out: dict[str, tuple[tuple[str, ...], Path]] = {}
     for path in files:
-        try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except SyntaxError as exc:
-            raise DevdbError(
-                f"Migration {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
-            ) from exc
-        values: dict[str, Any] = {}
-        for node in tree.body:
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            else:
-                continue
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                    try:
-                        values[target.id] = ast.literal_eval(value)
-                    except ValueError:
-                        values[target.id] = None
+        source = path.read_text(encoding="utf-8", errors="replace")
+        values = _quick_values(source)
+        if values is None:
+            values = _ast_values(source, path)
         rev = values.get("revision")
         if not isinstance(rev, str):
             continue
@@ -180,6 +166,47 @@ def parse_revision_ids(files: Iterable[Path]) -> dict[str, tuple[tuple[str, ...]
             downs = ()
         out[rev] = (downs, path)
     return out
+
+
+_ASSIGN = re.compile(
+    r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.+?)[ \t]*(?:#.*)?$", re.MULTILINE
+)
+
+
+def _quick_values(source: str) -> dict[str, Any] | None:
+    found: dict[str, Any] = {}
+    for name, value in _ASSIGN.findall(source):
+        if name in found:
+            return None  # assigned twice: let ast decide which one counts
+        try:
+            found[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return None
+    return found if "revision" in found and "down_revision" in found else None
+
+
+def _ast_values(source: str, path: Path) -> dict[str, Any]:
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise DevdbError(
+            f"Migration {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+        ) from exc
+    values: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                try:
+                    values[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    values[target.id] = None
+    return values
 
 
 def find_heads(revisions: Mapping[str, tuple[tuple[str, ...], Path]]) -> list[str]:
@@ -266,10 +293,9 @@ def _resolve_location(value: str, here: Path, prepend: list[str]) -> Path:
 
 
 def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    # paths come from resolved folders already: plain string work, no syscalls
+    text, prefix = path.as_posix(), base.as_posix().rstrip("/") + "/"
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _sha256(data: bytes) -> str:

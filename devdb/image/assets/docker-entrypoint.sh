@@ -7,10 +7,12 @@
 #   POSTGRES_HOST_AUTH_METHOD (defaults to password_encryption, i.e. scram-sha-256), *_FILE
 #   secrets, /docker-entrypoint-initdb.d/{*.sh,*.sql,*.sql.gz,*.sql.xz}, old-layout data refused.
 #   Started as root (the default), it chowns PGDATA and runs itself again as postgres (999).
-# Differences, for speed: the socket-only temporary server runs only when there is work for it
-# (POSTGRES_DB other than postgres, or init files), and it is started without pg_ctl, whose -w
-# polls every 100 ms. The password reaches initdb through a pipe from the printf builtin: never
-# on a command line, never in a file.
+# Differences: the socket-only temporary server runs only when there is work for it (POSTGRES_DB
+# other than postgres, or init files) and is started without pg_ctl, whose -w polls every 100 ms;
+# the locale is C.UTF-8 (LANG), not en_US.utf8; sockets are in /var/run/postgresql and /tmp (the
+# wheel's libpq default); no nss_wrapper, so --user must be root or 999; no .sql.zst.
+# The password reaches initdb through a pipe from the printf builtin: never on a command line,
+# never in a file.
 set -e
 # shellcheck disable=SC3040 # busybox ash has pipefail
 set -o pipefail

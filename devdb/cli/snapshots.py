@@ -1,0 +1,81 @@
+"""reset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from devdb.cli._common import (
+    JsonOpt,
+    ProjectOpt,
+    YesOpt,
+    confirm_destructive,
+    err,
+    load,
+    print_json,
+    progress_steps,
+    run,
+)
+
+
+def reset(
+    project: Path | None = ProjectOpt,
+    yes: bool = YesOpt,
+    undo: bool = typer.Option(
+        False, "--undo", help="Put back the database the last reset replaced."
+    ),
+    allow_external_reset: bool = typer.Option(
+        False, "--allow-external-reset", help="Allow replacing a database on an external server."
+    ),
+    force_unmanaged: bool = typer.Option(
+        False, "--force-unmanaged", help="Replace a database devdb did not create."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Bring the database back to exactly the migrated + seeded state, in well under a second.
+
+    The replaced database is kept (the last few), so a reset can be undone.
+
+    Examples:
+      devdb reset --yes
+      devdb reset --undo --yes     # get back what the last reset replaced
+    """
+    from devdb.core import reset as core
+
+    config = run(lambda: load(project))
+    what = (
+        "put back the database the last reset replaced"
+        if undo
+        else f"reset database of {config.project_name}"
+    )
+    confirm_destructive(what, yes)
+    if undo:
+        restored = run(lambda: core.undo(config, allow_external=allow_external_reset))
+        if as_json:
+            print_json({"restored": restored})
+        else:
+            err.print(f"[green]✓[/] restored {restored}")
+        return
+    with progress_steps(not as_json) as progress:
+        result = run(
+            lambda: core.reset(
+                config,
+                progress=progress,
+                allow_external=allow_external_reset,
+                force_unmanaged=force_unmanaged,
+            )
+        )
+    if as_json:
+        print_json(result.__dict__)
+        return
+    built = " (template rebuilt: migrations changed)" if result.template_built else ""
+    err.print(f"[green]✓[/] {result.database} reset in {result.seconds:.2f}s{built}")
+    if result.kept_as:
+        err.print(
+            f"  [dim]previous data kept as {result.kept_as}; `devdb reset --undo` brings it back[/]"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(reset)

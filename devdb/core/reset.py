@@ -1,0 +1,179 @@
+"""`devdb reset`: back to exactly the migrated + seeded state, by swapping in a clone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from devdb import snapshots
+from devdb.config import Config
+from devdb.core.project import Progress, Project, _noop, open_project, project_lock
+from devdb.core.templates import current_hashes, ensure_template, template_key
+from devdb.engines.base import Server
+from devdb.errors import DevdbError
+
+
+@dataclass
+class ResetResult:
+    database: str
+    seconds: float
+    template: str
+    template_built: bool
+    used_spare: bool
+    kept_as: str | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def live_server(project: Project) -> Server | None:
+    """The server from remembered state if it answers now (no engine SDK import)."""
+    import psycopg
+
+    state = project.state
+    if project.engine_name == "external" or not state.port or not state.user or not state.password:
+        return None
+    server = Server("127.0.0.1", state.port, state.user, state.password)
+    try:
+        with psycopg.connect(server.conninfo(), connect_timeout=1):
+            return server
+    except psycopg.Error:
+        return None
+
+
+def ensure_server(project: Project, progress: Progress) -> Server:
+    server = live_server(project)
+    if server is not None:
+        return server
+    from devdb.readiness import wait_until_ready
+
+    server = project.engine.start(progress)
+    wait_until_ready(
+        server.conninfo(),
+        timeout=project.config.ready_timeout,
+        check_alive=project.engine.check_alive,
+        log_tail=project.engine.log_tail,
+    )
+    project.state.port = server.port
+    project.state.extra["version_key"] = project.engine.version_key()
+    return server
+
+
+def guard_destructive(project: Project, *, allow_external: bool) -> None:
+    if project.engine_name == "external" and not allow_external:
+        raise DevdbError(
+            "refusing to reset a database on an external server",
+            "pass --allow-external-reset if you really mean to replace it",
+        )
+
+
+def reset(
+    config: Config,
+    *,
+    progress: Progress = _noop,
+    allow_external: bool = False,
+    force_unmanaged: bool = False,
+) -> ResetResult:
+    with project_lock(config, progress):
+        project = open_project(config)
+        guard_destructive(project, allow_external=allow_external)
+        server = ensure_server(project, progress)
+        return reset_project(project, server, progress=progress, force_unmanaged=force_unmanaged)
+
+
+def reset_project(
+    project: Project, server: Server, *, progress: Progress = _noop, force_unmanaged: bool = False
+) -> ResetResult:
+    """The reset itself; the caller holds the project lock and has a live server."""
+    from devdb.core.drift import check_single_head
+
+    started = time.monotonic()
+    config = project.config
+    check_single_head(config)
+    database = project.database
+    if not force_unmanaged:
+        snapshots.require_managed(server, database)
+    migrations, fixtures = current_hashes(project)
+    version_key = project.state.extra.get("version_key") or project.engine.version_key()
+    key = template_key(project, migrations, fixtures, version_key)
+    template, built = ensure_template(project, server, key, progress)
+    mark = time.monotonic()
+    spare = snapshots.spare_name(database, key)
+    used_spare = snapshots.exists(server, spare)
+    replacement = spare
+    if not used_spare:
+        replacement = f"{database[:40]}__new_{key}"
+        snapshots.drop(server, replacement)
+        snapshots.create_from(server, replacement, template)
+    had_database = snapshots.exists(server, database)
+    kept_as = snapshots.prev_name(database) if had_database else None
+    snapshots.swap_in(server, database, replacement, keep_as=kept_as)
+    swap_seconds = time.monotonic() - mark
+    state = project.state
+    state.migrations_hash, state.fixtures_hash = migrations, fixtures
+    state.extra["version_key"] = version_key
+    state.extra["template"] = template
+    state.extra["revision"] = _revision(server, database)
+    project.save()
+    start_refill(project, server, template, spare)
+    return ResetResult(
+        database=database,
+        seconds=time.monotonic() - started,
+        template=template,
+        template_built=built,
+        used_spare=used_spare,
+        kept_as=kept_as,
+        timings={"swap": swap_seconds},
+    )
+
+
+def undo(config: Config, *, progress: Progress = _noop, allow_external: bool = False) -> str:
+    """Put the newest pre-reset copy back; the current database becomes a copy in turn."""
+    with project_lock(config, progress):
+        project = open_project(config)
+        guard_destructive(project, allow_external=allow_external)
+        server = ensure_server(project, progress)
+        previous = snapshots.prev_databases(server, project.database)
+        if not previous:
+            raise DevdbError(
+                "there is no earlier copy to restore", "copies are kept by `devdb reset`"
+            )
+        snapshots.swap_in(
+            server, project.database, previous[0], keep_as=snapshots.prev_name(project.database)
+        )
+        project.state.extra["revision"] = _revision(server, project.database)
+        project.state.migrations_hash = None  # unknown state: the next `up` checks properly
+        project.save()
+        return previous[0]
+
+
+def _revision(server: Server, database: str) -> list[str]:
+    import psycopg
+
+    from devdb.migrations.scripts import db_revisions
+
+    with psycopg.connect(server.conninfo(database)) as conn:
+        return db_revisions(conn)
+
+
+def start_refill(project: Project, server: Server, template: str, spare: str) -> None:
+    """Make the next spare and collect old copies in a detached process: reset returns now."""
+    job = {
+        "server": [server.host, server.port, server.user],
+        "database": project.database,
+        "template": template,
+        "spare": spare,
+        "keep_templates": project.config.templates_keep,
+        "keep_prev": project.config.templates_keep,
+    }
+    env = {**os.environ, "DEVDB_REFILL": json.dumps(job), "DEVDB_REFILL_PASSWORD": server.password}
+    subprocess.Popen(
+        [sys.executable, "-m", "devdb.core.refill"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

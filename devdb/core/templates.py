@@ -1,0 +1,68 @@
+"""Build the template (migrated + seeded snapshot) a checkout's databases are cloned from."""
+
+from __future__ import annotations
+
+from devdb.config import require_alembic
+from devdb.core.database import create_database, ensure_extensions
+from devdb.core.envsync import app_environment, db_values
+from devdb.core.project import Progress, Project, _noop
+from devdb.engines.base import Server
+from devdb.snapshots import advisory_lock, drop, exists, seal_template, snapshot_key, template_name
+
+
+def current_hashes(project: Project) -> tuple[str, str | None]:
+    from devdb.migrations.scripts import migrations_hash
+
+    config = project.config
+    fixtures = None
+    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
+        from devdb.fixtures import fixtures_hash
+
+        fixtures = fixtures_hash(config.fixtures_dir)
+    return migrations_hash(require_alembic(config)), fixtures
+
+
+def template_key(project: Project, migrations: str, fixtures: str | None, version_key: str) -> str:
+    return snapshot_key(migrations, fixtures, version_key, ",".join(project.config.extensions))
+
+
+def migrate_and_seed(
+    project: Project, server: Server, database: str, progress: Progress
+) -> list[str]:
+    """Run migrations to head and the fixtures on `database`; record per-revision hashes."""
+    import psycopg
+
+    from devdb.dbmeta import set_meta
+    from devdb.fixtures import apply_fixtures
+    from devdb.migrations.runner import AlembicTarget, upgrade
+    from devdb.migrations.scripts import revision_hashes
+
+    config = project.config
+    values, _, _ = db_values(project, server, database)
+    target = AlembicTarget(require_alembic(config), config.python, app_environment(project, values))
+    result = upgrade(target, "head", progress=progress)
+    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
+        apply_fixtures(server.conninfo(database), config.fixtures_dir, progress=progress)
+    with psycopg.connect(server.conninfo(database)) as conn:
+        set_meta(conn, "migration_hashes", revision_hashes(require_alembic(config)))
+    return list(result.current)
+
+
+def ensure_template(
+    project: Project, server: Server, key: str, progress: Progress = _noop
+) -> tuple[str, bool]:
+    """The template for `key`, built by one replay if missing. (name, built now?)"""
+    name = template_name(project.database, key)
+    if exists(server, name):
+        return name, False
+    with advisory_lock(server, name):
+        if exists(server, name):  # another process built it while we waited
+            return name, False
+        building = f"{project.database[:40]}__build_{key}"
+        drop(server, building)  # a leftover of an interrupted build
+        progress("building the template: migrations + fixtures, once")
+        create_database(server, building)
+        ensure_extensions(server, building, project.config.extensions, project.engine_name)
+        migrate_and_seed(project, server, building, progress)
+        seal_template(server, building, name)
+    return name, True

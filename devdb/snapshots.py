@@ -44,10 +44,26 @@ def spare_name(database: str, key: str) -> str:
     return f"{database[:40]}{SPARE}{key}"
 
 
-def _connect(server: Server) -> Any:
+_admin: dict[tuple[str, int, str], Any] = {}
+
+
+@contextmanager
+def _connect(server: Server) -> Iterator[Any]:
+    """One autocommit admin connection per server, reused for the life of the process:
+    a reset is a handful of catalog statements, and each new connection costs an auth."""
     import psycopg
 
-    return psycopg.connect(server.conninfo(), autocommit=True)
+    key = (server.host, server.port, server.user)
+    conn = _admin.get(key)
+    if conn is None or conn.closed or conn.broken:
+        conn = psycopg.connect(server.conninfo(), autocommit=True)
+        _admin[key] = conn
+    yield conn
+
+
+def close_connections() -> None:
+    while _admin:
+        _admin.popitem()[1].close()
 
 
 def database_names(server: Server, prefix: str) -> list[str]:
@@ -65,6 +81,15 @@ def exists(server: Server, name: str) -> bool:
             conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             is not None
         )
+
+
+def existing(server: Server, names: list[str]) -> set[str]:
+    """Which of `names` exist, in one round trip."""
+    with _connect(server) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,)
+        ).fetchall()
+    return {row[0] for row in rows}
 
 
 @contextmanager

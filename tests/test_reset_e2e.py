@@ -150,7 +150,7 @@ def test_multiple_heads_stop_up_before_anything_starts(tmp_path: Path) -> None:
     result = devdb(root, "up", "--no-app")
     assert result.returncode == 1
     assert "2 heads (0008, 0009)" in result.stderr and "alembic merge" in result.stderr
-    assert not (root / ".devdb" / "embedded").exists()
+    assert not (root / ".devdb" / "state.json").exists()  # no server was started
 
 
 def test_refuses_unmanaged_and_external_databases(demo: Path) -> None:

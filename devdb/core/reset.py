@@ -58,6 +58,7 @@ def ensure_server(project: Project, progress: Progress) -> Server:
     )
     project.state.port = server.port
     project.state.extra["version_key"] = project.engine.version_key()
+    project.save()
     return server
 
 

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from e2e_util import destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("check")

@@ -39,6 +39,7 @@ class Config:
     env_keys: dict[str, Any] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=lambda: ["vector"])
     embedding_dim: int | None = 384
+    sensitive_tables: list[str] = field(default_factory=list)  # lint patterns; [] = defaults
     ready_timeout: float = 60.0
     templates_keep: int = 3
     source: str = "discovered"
@@ -106,6 +107,7 @@ _KNOWN_KEYS = {
     "ready_timeout",
     "templates_keep",
     "project_name",
+    "sensitive_tables",
 }
 
 
@@ -147,6 +149,7 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
         "embedding_dim",
         "ready_timeout",
         "templates_keep",
+        "sensitive_tables",
     ):
         if key in table:
             setattr(config, key, table[key])

@@ -44,5 +44,47 @@ def check(
         raise typer.Exit(1)
 
 
+def lint(
+    targets: list[str] | None = typer.Argument(None, help="Revision ids or migration files."),
+    project: Path | None = ProjectOpt,
+    everything: bool = typer.Option(False, "--all", help="Lint every migration."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | github"),
+    rules: bool = typer.Option(False, "--rules", help="List every rule (Markdown) and exit."),
+) -> None:
+    """Lint migrations: runbook rules, lock safety on live tables, pgvector pitfalls.
+
+    Default: migrations not applied to the local database plus those changed on this branch.
+    Suppress one finding with a reason: `# devdb: ignore[DD204] table is empty in prod`.
+
+    Examples:
+      devdb lint
+      devdb lint --all --format github
+      devdb lint 0007 migrations/versions/0008_x.py
+    """
+    if rules:
+        from devdb.lint import format_rules
+
+        out.print(format_rules(), markup=False)
+        return
+    from devdb.core.lint import lint as core_lint
+    from devdb.lint import format_report
+
+    if fmt not in ("text", "json", "github"):
+        raise typer.BadParameter("use text, json or github", param_hint="--format")
+    config = run(lambda: load(project))
+    result = run(lambda: core_lint(config, targets or [], everything=everything))
+    if fmt == "text" and not result.selected:
+        err.print(f"nothing to lint ({result.reason}: none); `devdb lint --all` lints everything")
+        return
+    text = format_report(result.report, fmt)
+    if text:
+        out.print(text, markup=False, highlight=False)
+    if fmt == "text":
+        err.print(f"[dim]{len(result.selected)} migration(s) linted ({result.reason})[/]")
+    if result.report.has_errors:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(lint)
     app.command()(check)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # Importing the rule modules registers their rules and checks.
 from devdb.lint import rules_autogen, rules_locks, rules_meta, rules_pgvector, rules_runbook
-from devdb.lint.engine import lint_files
+from devdb.lint.engine import lint_files, revision_files
 from devdb.lint.model import (
     DATA_SAFETY_CHECKLIST,
     DEFAULT_SENSITIVE_TABLE_PATTERNS,
@@ -20,7 +20,7 @@ from devdb.lint.model import (
     LintReport,
     RuleInfo,
 )
-from devdb.lint.report import FORMATS, format_report
+from devdb.lint.report import FORMATS, format_report, format_rules
 
 del rules_autogen, rules_locks, rules_meta, rules_pgvector, rules_runbook
 
@@ -40,5 +40,7 @@ __all__ = [
     "LintReport",
     "RuleInfo",
     "format_report",
+    "format_rules",
     "lint_files",
+    "revision_files",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class _Linter:
         self.graph = RevisionGraph(sources)
         self.prepared: dict[Path, _Prepared] = {}
         self.after: dict[Path, Schema] = {}
+        self.complete: dict[Path, bool] = {}
         self.initial = Schema(
             tables={t.lower() for t in (config.existing_tables or set())},
             extensions={e.lower() for e in config.preinstalled_extensions},
@@ -60,36 +62,62 @@ class _Linter:
         self.prepared[path] = prep
         return prep
 
-    def schema_before(self, path: Path) -> Schema:
-        """Replay earlier revisions; a linear chain reuses the parent's cached result."""
-        ancestry = self.graph.ancestors(path)
-        for anc in ancestry.order:  # parents first: each step reuses its parent
-            if anc not in self.after:
-                parents, _ = self.graph.parents(anc)
-                if len(parents) == 1 and parents[0] in self.after:
-                    schema = self.after[parents[0]].copy()
-                    for stmt in self.prepare(anc).stmts:
-                        schema.apply(stmt.node)
-                    self.after[anc] = schema
-                else:
-                    self.after[anc] = self._replay(anc)
-        parents, _ = self.graph.parents(path)
-        if len(parents) == 1:
-            return self.after[parents[0]].copy()
-        return self._replay_ancestors(ancestry.order)
+    def _ensure(self, target: Path) -> None:
+        """Compute schema-after and history-complete for `target` and its ancestors.
 
-    def _replay(self, path: Path) -> Schema:
-        schema = self._replay_ancestors(self.graph.ancestors(path).order)
-        for stmt in self.prepare(path).stmts:
+        Iterative post-order over the revision graph with memoisation: a linear chain of
+        n revisions costs O(n) in total, not O(n) per linted file.
+        """
+        stack: list[tuple[Path, bool]] = [(target, False)]
+        pending: set[Path] = set()
+        while stack:
+            node, ready = stack.pop()
+            if node in self.after:
+                continue
+            parents, known = self.graph.parents(node)
+            if not ready:
+                if node in pending:
+                    continue  # a cycle in down_revision: stop here
+                pending.add(node)
+                stack.append((node, True))
+                stack.extend((p, False) for p in parents if p not in self.after)
+                continue
+            self.after[node] = self._after(node, parents)
+            self.complete[node] = known and all(
+                self.complete.get(p, False)
+                and self.prepare(p).complete
+                and not self.sources[p].syntax_error
+                for p in parents
+            )
+
+    def _after(self, node: Path, parents: list[Path]) -> Schema:
+        schema = self._before(node, parents)
+        for stmt in self.prepare(node).stmts:
             schema.apply(stmt.node)
         return schema
 
-    def _replay_ancestors(self, order: list[Path]) -> Schema:
+    def _before(self, node: Path, parents: list[Path]) -> Schema:
+        if len(parents) == 1 and parents[0] in self.after:
+            return self.after[parents[0]].copy()
+        if not parents:
+            return self.initial.copy()
+        # A merge point (rare): replay every ancestor once, parents first.
         schema = self.initial.copy()
-        for anc in order:
+        for anc in self.graph.ancestors(node).order:
             for stmt in self.prepare(anc).stmts:
                 schema.apply(stmt.node)
         return schema
+
+    def schema_before(self, path: Path) -> tuple[Schema, bool]:
+        """The schema earlier revisions leave behind, and whether that history is complete
+        (reaches the base, every revision known and rendered to the end)."""
+        parents, known = self.graph.parents(path)
+        for p in parents:
+            self._ensure(p)
+        complete = known and all(
+            self.complete.get(p, False) and self.prepare(p).complete for p in parents
+        )
+        return self._before(path, parents), complete
 
     def lint(self, path: Path, shown: str) -> tuple[list[Finding], int]:
         src = self.sources[path]
@@ -101,13 +129,9 @@ class _Linter:
         if src.revision is None and src.upgrade is None:
             return [], 0  # not a migration (a helper module next to the revisions)
         prep = self.prepare(path)
-        ancestry = self.graph.ancestors(path)
-        ctx.schema = self.schema_before(path)
+        ctx.schema, ctx.history_complete = self.schema_before(path)
         ctx.rendered = prep.rendered
         ctx.rendered_ok = prep.complete
-        ctx.history_complete = ancestry.complete and all(
-            self.prepare(a).complete for a in ancestry.order
-        )
         ctx.stmts = prep.stmts
         _walk(ctx)
         for check in FILE_CHECKS:
@@ -207,11 +231,22 @@ def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], i
     return kept + meta, suppressed
 
 
+def revision_files(paths: list[Path]) -> dict[str, Path]:
+    """revision id -> file, read with ast only (nothing imported or run)."""
+    out: dict[str, Path] = {}
+    for p in paths:
+        rev = read_source(Path(p)).revision
+        if rev:
+            out.setdefault(rev, Path(p))
+    return out
+
+
 def lint_files(
     paths: list[Path],
     config: LintConfig,
     *,
     all_revision_files: list[Path] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> LintReport:
     """Lint migration files. `all_revision_files` (every file in the versions directory)
     tells what earlier revisions created: tables, columns, indexes, extensions."""
@@ -227,6 +262,8 @@ def lint_files(
     findings: list[Finding] = []
     suppressed = 0
     for path in targets:
+        if progress is not None:
+            progress(f"linting {shown[path]}")
         found, hidden = linter.lint(path, shown[path])
         findings.extend(found)
         suppressed += hidden

@@ -73,6 +73,7 @@ _TABLE_ARG: dict[str, int | None] = {
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 _SQL_EXEC_METHODS = {"execute", "exec_driver_sql", "bulk_insert"}
 
+_IGNORE_START = re.compile(r"devdb:\s*ignore")
 _IGNORE_RE = re.compile(r"devdb:\s*ignore(?P<file>-file)?\[(?P<codes>[^\]]*)\](?P<reason>.*)")
 
 
@@ -94,6 +95,15 @@ class Suppression:
     first: int | None
     last: int | None
     malformed: bool = False
+
+
+@dataclass(frozen=True)
+class SqlLoop:
+    """A for/while loop that executes SQL, and the string literals inside it."""
+
+    first: int
+    last: int
+    strings: tuple[str, ...]
 
 
 @dataclass
@@ -123,7 +133,7 @@ class PySource:
     marker_lines: list[int] = field(default_factory=list)
     unnamed_constraints: list[CallFact] = field(default_factory=list)
     pgvector_unimported: list[CallFact] = field(default_factory=list)
-    sql_loops: list[tuple[int, int]] = field(default_factory=list)  # loops running SQL
+    sql_loops: list[SqlLoop] = field(default_factory=list)
     has_progress_output: bool = False
     suppressions: list[Suppression] = field(default_factory=list)
     # (line, table) of op.* calls naming a table literally; a fallback when rendering fails.
@@ -146,6 +156,9 @@ def read_source(path: Path) -> PySource:
     except SyntaxError as exc:
         src.syntax_error = f"{exc.msg}"
         src.syntax_error_line = exc.lineno
+        return src
+    except ValueError as exc:  # e.g. null bytes in the source
+        src.syntax_error = str(exc)
         return src
     comments = _comments(text)
     _read_revision_ids(tree, src)
@@ -358,7 +371,13 @@ class _Visitor:
                 and isinstance(sub.func, ast.Attribute)
                 and sub.func.attr in _SQL_EXEC_METHODS
             ):
-                self.src.sql_loops.append((node.lineno, node.end_lineno or node.lineno))
+                strings = tuple(
+                    n.value
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                )
+                last = node.end_lineno or node.lineno
+                self.src.sql_loops.append(SqlLoop(node.lineno, last, strings))
                 return
 
 
@@ -408,9 +427,10 @@ def _suppressions(
     src_lines = text.splitlines()
     out: list[Suppression] = []
     for line, comment in comments:
-        body = comment.lstrip("#").strip()
-        if not body.startswith("devdb:"):
-            continue
+        found = _IGNORE_START.search(comment)
+        if found is None:
+            continue  # other `# devdb: ...` comments (e.g. a review checklist) are not ignores
+        body = comment[found.start() :]
         m = _IGNORE_RE.match(body)
         if m is None:
             out.append(Suppression(line, (), "", line, line, malformed=True))

@@ -82,3 +82,30 @@ def _github(report: LintReport) -> str:
             body += "\n" + "\n".join(f"- [ ] {q}" for q in f.checklist)
         lines.append(f"::{f.severity} {','.join(props)}::{_escape_data(body)}")
     return "\n".join(lines)
+
+
+def format_rules() -> str:
+    """The rule table as Markdown (for the README): code, severity, title, why, safer way,
+    and an example, grouped by source."""
+    titles = {
+        "meta": "Linting itself (DD0xx)",
+        "runbook": "Runbook rules (DD1xx)",
+        "locks": "Lock safety on existing tables (DD2xx)",
+        "pgvector": "pgvector (DD3xx)",
+        "autogenerate": "Autogenerate leftovers (DD4xx)",
+    }
+    out: list[str] = []
+    group = None
+    for info in RULES.values():
+        if info.group != group:
+            group = info.group
+            out += ["", f"### {titles.get(group, group)}", ""]
+            out += [
+                "| Code | Severity | Rule | Why | Safer | Example |",
+                "|---|---|---|---|---|---|",
+            ]
+        lines = info.example.replace("|", "\\|").splitlines()
+        example = "<br>".join(f"`{line.strip()}`" for line in lines if line.strip())
+        cells = [info.code, info.severity, info.title, info.why, info.safer, example]
+        out.append("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |")
+    return "\n".join(out).strip() + "\n"

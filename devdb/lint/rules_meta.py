@@ -24,7 +24,7 @@ register(
     "warning",
     "suppression names an unknown rule code",
     why="A typo in an ignore silently ignores nothing.",
-    safer="Use a code from the rule table (`devdb lint --rules`).",
+    safer="Use a code from the rule table in the README (devdb.lint.RULES).",
     example="# devdb: ignore[DD999] typo",
     group=G,
 )

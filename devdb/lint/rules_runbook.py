@@ -7,6 +7,7 @@ import fnmatch
 
 from devdb.lint.context import FileCtx, file_check, stmt_check
 from devdb.lint.model import DATA_SAFETY_CHECKLIST, register
+from devdb.lint.pysource import SqlLoop
 from devdb.lint.sqlrules import (
     ColType,
     Stmt,
@@ -18,6 +19,7 @@ from devdb.lint.sqlrules import (
     foreign_keys,
     kind,
     names,
+    parse_literals,
     relname,
     stmt_tables,
     subtype,
@@ -329,14 +331,30 @@ def unbounded_dml(ctx: FileCtx, stmt: Stmt) -> None:
             ctx.add("DD111", stmt.line, f"{verb} on {table} has no WHERE: every row in one go")
 
 
+_DML = ("UpdateStmt", "DeleteStmt", "InsertStmt")
+
+
+def _is_backfill(ctx: FileCtx, loop: SqlLoop) -> bool:
+    """Does the loop change rows (not just run DDL over a list of tables)?"""
+    if any(
+        s.line is not None and loop.first <= s.line <= loop.last and kind(s.node) in _DML
+        for s in ctx.stmts
+    ):
+        return True
+    # Offline the loop may have run zero times: read the SQL literals in it instead.
+    return any(kind(node) in _DML for node in parse_literals(loop.strings))
+
+
 @file_check
 def silent_backfill(ctx: FileCtx) -> None:
-    if ctx.src.sql_loops and not ctx.src.has_progress_output:
-        ctx.add(
-            "DD112",
-            ctx.src.sql_loops[0][0],
-            "a loop runs SQL batches but nothing prints or logs progress",
-        )
+    if ctx.src.has_progress_output:
+        return
+    for loop in ctx.src.sql_loops:
+        if _is_backfill(ctx, loop):
+            ctx.add(
+                "DD112", loop.first, "a loop runs SQL batches but nothing prints or logs progress"
+            )
+            return
 
 
 @stmt_check

@@ -22,6 +22,14 @@ from types import FrameType
 from typing import Any
 
 _counter = itertools.count()
+# A batching loop that never ends offline (it waits for a rowcount that never comes) is
+# stopped after this many statements.
+MAX_STATEMENTS = 20_000
+
+
+class _Runaway(BaseException):
+    """Raised inside upgrade() to stop a loop; BaseException so `except Exception` in the
+    migration does not swallow it."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class _Capture(io.StringIO):
 
     def write(self, s: str) -> int:
         if s.strip():
+            if len(self.chunks) >= MAX_STATEMENTS:
+                raise _Runaway(f"more than {MAX_STATEMENTS} statements offline (endless loop?)")
             self.chunks.append(Chunk(self.current_line(), s))
         return len(s)
 
@@ -193,13 +203,18 @@ def render_upgrade(path: Path, import_paths: Sequence[Path] = ()) -> Rendered:
             )
             ops = Operations(ctx)
             _instrument(ops, ctx, out)
+            import alembic.op
+
+            previous = getattr(alembic.op, "_proxy", None)  # a caller inside an Alembic run
             ops._install_proxy()
             try:
                 upgrade()
-            except (Exception, SystemExit) as exc:
+            except (Exception, SystemExit, _Runaway) as exc:
                 out.error, out.error_line = _one_line(exc), _error_line(exc, target)
             finally:
                 ops._remove_proxy()
+                if previous is not None:
+                    previous._install_proxy()
     finally:
         sys.modules.pop(mod_name, None)
         for p in added:

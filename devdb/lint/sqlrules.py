@@ -93,6 +93,32 @@ def parse_chunks(chunks: Iterable[Chunk]) -> tuple[list[Stmt], list[ParseError]]
     return stmts, errors
 
 
+def parse_literals(texts: Iterable[str]) -> list[Any]:
+    """Statements in Python string literals that PostgreSQL parses (others are skipped).
+
+    SQLAlchemy `text()` binds (`:name`) are compiled to `$n` parameters first, by
+    SQLAlchemy itself, so `WHERE id >= :lo` parses.
+    """
+    import pglast
+    from sqlalchemy import text as sa_text
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect(paramstyle="numeric_dollar")
+    out: list[Any] = []
+    for raw_text in texts:
+        if not raw_text.strip():
+            continue
+        try:
+            sql = str(sa_text(raw_text).compile(dialect=dialect))
+        except Exception:
+            sql = raw_text
+        try:
+            out.extend(raw.stmt for raw in pglast.parse_sql(sql))
+        except pglast.parser.ParseError:
+            continue
+    return out
+
+
 def parse_type(sql_type: str) -> ColType | None:
     """A ColType from SQL type text such as 'VARCHAR(50)'."""
     import pglast

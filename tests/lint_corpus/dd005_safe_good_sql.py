@@ -1,0 +1,14 @@
+# expect: none
+from alembic import op
+
+revision = "c005s"
+down_revision = None
+
+
+def upgrade():
+    op.execute("SET lock_timeout = '5s'")
+    op.execute("ALTER TABLE invoices ADD COLUMN note text")
+
+
+def downgrade():
+    op.execute("ALTER TABLE invoices DROP COLUMN note")

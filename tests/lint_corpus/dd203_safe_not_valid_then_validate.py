@@ -1,0 +1,22 @@
+# expect: none
+from alembic import op
+
+revision = "c203s"
+down_revision = None
+
+
+def upgrade():
+    op.execute("SET lock_timeout = '5s'")
+    op.create_foreign_key(
+        "fk_orders_user_id_users",
+        "orders",
+        "users",
+        ["user_id"],
+        ["id"],
+        postgresql_not_valid=True,
+    )
+    op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user_id_users")
+
+
+def downgrade():
+    op.drop_constraint("fk_orders_user_id_users", "orders", type_="foreignkey")

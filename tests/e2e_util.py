@@ -42,7 +42,11 @@ def make_demo_project(tmp_path: Path, **devdb: Any) -> Path:
 
 
 def devdb(
-    root: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None, check: bool = False
+    root: Path,
+    *args: str,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+    check: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "devdb", *args],

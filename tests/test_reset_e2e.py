@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from e2e_util import destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("reset")
@@ -173,7 +174,10 @@ def test_refuses_unmanaged_and_external_databases(demo: Path) -> None:
     assert destroyed.returncode == 1 and "never destroys an external" in destroyed.stderr
 
     with psycopg.connect(url) as conn:  # nothing was touched
-        assert conn.execute("SELECT count(*) FROM users WHERE email='keep@example.com'").fetchone()[0] == 1
+        assert (
+            conn.execute("SELECT count(*) FROM users WHERE email='keep@example.com'").fetchone()[0]
+            == 1
+        )
 
 
 def test_concurrent_resets_and_interrupted_reset_leave_a_working_database(demo: Path) -> None:

@@ -52,7 +52,9 @@ def test_up_migrates_seeds_writes_env_and_second_up_is_a_noop(demo: Path) -> Non
     with psycopg.connect(env["DB_URL"].replace("+psycopg", "")) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
-        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname='vector'").fetchone()
+        version = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname='vector'"
+        ).fetchone()
         assert version is not None
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
 
@@ -92,7 +94,10 @@ def test_down_keeps_data_and_up_reuses_the_port(demo: Path) -> None:
     devdb(demo, "up", "--no-app", check=True)
     assert json.loads(devdb(demo, "status", "--json", check=True).stdout)["port"] == port
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT count(*) FROM users WHERE email='kept@example.com'").fetchone()[0] == 1
+        assert (
+            conn.execute("SELECT count(*) FROM users WHERE email='kept@example.com'").fetchone()[0]
+            == 1
+        )
 
 
 def test_up_runs_the_app_and_forwards_sigterm(demo: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+
 import settings
 from embedding import DIM, embed, to_pgvector
 

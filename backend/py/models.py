@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from embedding import DIM
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +24,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from embedding import DIM
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",

@@ -10,13 +10,14 @@ from __future__ import annotations
 from logging.config import fileConfig
 from typing import Any
 
-import settings
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from alembic.util import CommandError
-from models import RAW_SQL_INDEXES, Base
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import create_engine, pool
+
+import settings
+from models import RAW_SQL_INDEXES, Base
 
 config = context.config
 if config.config_file_name is not None:

@@ -43,6 +43,7 @@ class DeclaredKeys:
     source: str = ""  # where from, for the user: "Settings in app/core/config.py; …"
     forbids_extra: bool = False  # a settings class reading the env file rejects other keys
     notes: list[str] = field(default_factory=list)  # files that could not be read
+    values: dict[str, str] = field(default_factory=dict)  # literal values (compose), e.g. URLs
 
     def __bool__(self) -> bool:
         return bool(self.keys)
@@ -168,6 +169,31 @@ def _env_file_keys(service: dict[str, Any], base: Path, notes: list[str]) -> lis
 
 def compose_keys(app_dir: Path, project_root: Path) -> tuple[list[str], str, list[str]]:
     """(keys, source, notes) from the app service of the nearest compose file(s)."""
+    found, notes = _app_service(app_dir, project_root)
+    if found is None:
+        return [], "", notes
+    name, service, path = found
+    keys = _environment_keys(service)
+    _add(keys, _env_file_keys(service, path.parent, notes))
+    return keys, f"compose service '{name}' in {_rel(path, project_root)}", notes
+
+
+def compose_values(app_dir: Path, project_root: Path) -> dict[str, str]:
+    """Literal values the app service sets (they carry the URL's scheme and driver)."""
+    found, _ = _app_service(app_dir, project_root)
+    if found is None:
+        return {}
+    environment = _as_mapping(found[1].get("environment") or {})
+    return {
+        key: value
+        for key, value in environment.items()
+        if isinstance(value, str) and "$" not in value
+    }
+
+
+def _app_service(
+    app_dir: Path, project_root: Path
+) -> tuple[tuple[str, dict[str, Any], Path] | None, list[str]]:
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -217,12 +243,10 @@ def compose_keys(app_dir: Path, project_root: Path) -> tuple[list[str], str, lis
         if name not in db_names and ("build" in service or db_names & set(_depends_on(service)))
     ]
     if not candidates:
-        return [], "", notes
+        return None, notes
     _, name = max(candidates, key=score)
     service, path = services[name]
-    keys = _environment_keys(service)
-    _add(keys, _env_file_keys(service, path.parent, notes))
-    return keys, f"compose service '{name}' in {_rel(path, project_root)}", notes
+    return (name, service, path), notes
 
 
 # --- python sources ------------------------------------------------------------------------
@@ -547,6 +571,7 @@ def find_declared_keys(app_dir: Path, project_root: Path) -> DeclaredKeys:
         if keys:
             _add(result.keys, keys)
             parts.append(source)
+            result.values = compose_values(app_dir, project_root)
         keys, files = environ_keys(sources)
         if keys:
             _add(result.keys, keys)

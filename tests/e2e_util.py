@@ -64,3 +64,14 @@ def devdb(
 
 def destroy(root: Path) -> None:
     devdb(root, "destroy", "--yes", timeout=120)
+
+
+PROJECTS = Path(__file__).resolve().parent / "projects"
+
+
+def copy_project(tmp_path: Path, name: str) -> Path:
+    """A copy of tests/projects/<name> under a unique folder, with a bare pyproject.toml."""
+    root = tmp_path / f"{name.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(PROJECTS / name, root, ignore=shutil.ignore_patterns("__pycache__", ".env"))
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{root.name}"\n')
+    return root

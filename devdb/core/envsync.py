@@ -32,7 +32,8 @@ def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
     from devdb.declared_keys import find_declared_keys
 
     declared = find_declared_keys(config.app_dir or config.project_root, config.project_root)
-    return dict.fromkeys(declared.keys, ""), declared.keys, declared.source or "no env example"
+    template = {key: declared.values.get(key, "") for key in declared.keys}
+    return template, declared.keys, declared.source or "no env example"
 
 
 def db_values(
@@ -85,13 +86,19 @@ def sync_env_file(project: Project, server: Server, *, write: bool = True) -> En
 
 
 def app_environment(project: Project, values: dict[str, str]) -> dict[str, str]:
-    """What the app and the migration child see: env file < process env < devdb's DB values."""
+    """What the app and the migration child see:
+    the example's values < the env file < the process environment < devdb's DB values.
+    (The example counts so that settings requiring other keys import even before the env
+    file exists.)"""
     from devdb.envfile import read_env_values
 
     config = project.config
     env: dict[str, str] = {}
-    if config.env_file is not None and config.env_file.is_file():
-        env.update({k: v for k, v in read_env_values(config.env_file).items() if v is not None})
+    for path in (config.env_example, config.env_file):
+        if path is not None and path.is_file():
+            env.update(
+                {k: v for k, v in read_env_values(path, interpolate=False).items() if v is not None}
+            )
     env.update(os.environ)
     env.update(values)
     return env

@@ -113,6 +113,36 @@ def _install_hooks() -> None:
     mig.MigrationContext.run_migrations = run_migrations  # type: ignore[method-assign]
 
 
+_DRIVER_MODULES = {
+    "psycopg": ("psycopg", "sqlalchemy.dialects.postgresql.psycopg"),
+    "psycopg2": ("psycopg2", "sqlalchemy.dialects.postgresql.psycopg2"),
+    "asyncpg": ("asyncpg", "sqlalchemy.dialects.postgresql.asyncpg", "sqlalchemy.ext.asyncio"),
+    "pg8000": ("pg8000", "sqlalchemy.dialects.postgresql.pg8000"),
+}
+
+
+def _preload_drivers() -> list[str]:
+    """Import the DB driver(s) the app's URLs name, while we wait for the go anyway."""
+    import importlib
+    import re
+
+    wanted: list[str] = []
+    for value in os.environ.values():
+        match = re.match(r"postgres(?:ql)?(?:\+(\w+))?://", value)
+        if match:
+            for name in _DRIVER_MODULES.get(match.group(1) or "psycopg2", ()):
+                if name not in wanted:
+                    wanted.append(name)
+    loaded = []
+    for name in wanted:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:  # env.py will meet (and report) the same problem if it matters
+            pass
+    return loaded
+
+
 def _config(params: dict[str, Any], output_buffer: io.StringIO | None = None) -> Any:
     import argparse
     import inspect
@@ -474,6 +504,7 @@ def main(argv: list[str]) -> int:
         import sqlalchemy
 
         _install_hooks()
+        preloaded = _preload_drivers()
     except ImportError as exc:
         _send(
             {
@@ -497,6 +528,7 @@ def main(argv: list[str]) -> int:
             "alembic": getattr(alembic, "__version__", "?"),
             "sqlalchemy": getattr(sqlalchemy, "__version__", "?"),
             "python": ".".join(str(x) for x in sys.version_info[:3]),
+            "preloaded": preloaded,
         }
     )
     with os.fdopen(req_fd, "r", encoding="utf-8") as requests:

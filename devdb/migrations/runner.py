@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from devdb.dbmeta import SCHEMA as META_SCHEMA  # devdb's bookkeeping: never a model diff
 from devdb.errors import DevdbError
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
-META_SCHEMA = "_devdb"  # devdb's bookkeeping schema (see devdb.dbmeta); never a model diff
 _TAIL_LINES = 30
 
 Progress = Callable[[str], None]
@@ -74,11 +74,12 @@ class UpgradeResult:
 
 @dataclass(frozen=True)
 class ReadyInfo:
-    import_seconds: float  # alembic + sqlalchemy import inside the child
+    import_seconds: float  # alembic + sqlalchemy (+ the app's DB driver) import in the child
     spawn_seconds: float  # from Popen to "ready", as seen by the parent
     alembic: str
     sqlalchemy: str
     python: str
+    preloaded: tuple[str, ...] = ()  # driver modules named by the env's URLs, imported early
 
 
 class MigrationError(DevdbError):
@@ -190,6 +191,7 @@ class MigrationSession:
             alembic=str(msg.get("alembic", "?")),
             sqlalchemy=str(msg.get("sqlalchemy", "?")),
             python=str(msg.get("python", "?")),
+            preloaded=tuple(msg.get("preloaded") or ()),
         )
         return self.ready_info
 
@@ -219,7 +221,7 @@ class MigrationSession:
         self.close()
 
     # -- requests ----------------------------------------------------------------------
-    def request(
+    def run(
         self,
         op: str,
         params: Mapping[str, Any] | None = None,
@@ -228,7 +230,8 @@ class MigrationSession:
         progress: Progress | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Send one request and return its data; failures raise MigrationError.
+        """Send one request (op: heads|upgrade|downgrade|current|render_sql|render_sql_each|compare)
+        and return its data; failures raise MigrationError.
 
         `env` is applied in the child before env.py runs; it only helps for values the app
         has not cached yet (set the real values on the target when you can).
@@ -260,7 +263,7 @@ class MigrationSession:
                 raise self._error(op, dict(msg.get("error") or {}), self._tail(out_start))
 
     def heads(self) -> ScriptInfo:
-        data = self.request("heads")
+        data = self.run("heads")
         revisions = [
             RevisionInfo(
                 revision=r["revision"],
@@ -274,25 +277,25 @@ class MigrationSession:
         return ScriptInfo(heads=list(data["heads"]), revisions=revisions)
 
     def upgrade(self, revision: str = "head", *, progress: Progress | None = None) -> UpgradeResult:
-        data = self.request("upgrade", {"revision": revision}, progress=progress)
+        data = self.run("upgrade", {"revision": revision}, progress=progress)
         return UpgradeResult(list(data["applied"]), list(data["current"]), float(data["seconds"]))
 
     def downgrade(self, revision: str, *, progress: Progress | None = None) -> UpgradeResult:
-        data = self.request("downgrade", {"revision": revision}, progress=progress)
+        data = self.run("downgrade", {"revision": revision}, progress=progress)
         return UpgradeResult(list(data["applied"]), list(data["current"]), float(data["seconds"]))
 
     def current(self) -> list[str]:
-        return list(self.request("current")["current"])
+        return list(self.run("current")["current"])
 
     def render_sql(self, start: str | None, end: str, *, downgrade: bool = False) -> str:
-        data = self.request("render_sql", {"start": start, "end": end, "downgrade": downgrade})
+        data = self.run("render_sql", {"start": start, "end": end, "downgrade": downgrade})
         return str(data["sql"])
 
     def render_sql_each(self) -> dict[str, str]:
-        return dict(self.request("render_sql_each")["sql"])
+        return dict(self.run("render_sql_each")["sql"])
 
     def compare(self) -> list[str]:
-        return list(self.request("compare", {"exclude_schemas": [META_SCHEMA]})["diffs"])
+        return list(self.run("compare", {"exclude_schemas": [META_SCHEMA]})["diffs"])
 
     # -- plumbing ----------------------------------------------------------------------
     def _read_event(self, deadline: float | None, op: str) -> dict[str, Any]:

@@ -80,3 +80,31 @@ def test_check_reports_models_out_of_step(demo: Path) -> None:
     failed = [step for step in report["steps"] if not step["ok"]]
     assert failed[0]["name"] == "models match schema"
     assert any("summary" in line for line in failed[0]["detail"])
+
+
+def test_revision_autogenerates_lints_and_writes_the_checklist(demo: Path) -> None:
+    devdb(demo, "up", "--no-app", check=True)
+    models = demo / "backend" / "py" / "models.py"
+    anchor = "    title: Mapped[str] = mapped_column(Text, nullable=False)\n"
+    text = models.read_text()
+    assert anchor in text
+    models.write_text(
+        text.replace(
+            anchor,
+            anchor + "    word_count: Mapped[int] = mapped_column(BigInteger, nullable=False)\n",
+            1,
+        )
+    )
+    result = devdb(demo, "revision", "-m", "add word count", check=True)
+    path = demo / result.stdout.strip()
+    source = path.read_text()
+    assert "# --- devdb review checklist" in source
+    assert "add column documents.word_count" in source
+    assert "NOT NULL with no default: existing rows need a backfill" in source
+    assert "DD201" in source and "DD201" in result.stderr
+    line = next(
+        i
+        for i, text in enumerate(source.splitlines(), 1)
+        if "word_count" in text and "op.add_column" in text
+    )
+    assert f"DD201 error line {line}:" in result.stderr  # line numbers point into the final file

@@ -87,4 +87,28 @@ def lint(
 
 def register(app: typer.Typer) -> None:
     app.command()(lint)
+    app.command()(revision)
     app.command()(check)
+
+
+def revision(
+    message: str = typer.Option(..., "--message", "-m", help="Short description."),
+    project: Path | None = ProjectOpt,
+) -> None:
+    """Autogenerate a migration from the models, lint it, and write the runbook's review
+    checklist into it (names, nullability, foreign keys and cascades, indexes, renames).
+
+    Example:
+      devdb revision -m "add documents.summary"
+    """
+    from devdb.core.revision import revision as core_revision
+
+    config = run(lambda: load(project))
+    with progress_steps() as progress:
+        result = run(lambda: core_revision(config, message, progress=progress))
+    out.print(config.rel(result.path))
+    if result.fixed_pgvector_import:
+        err.print("[yellow]note:[/] added the missing pgvector import autogenerate left out")
+    for line in result.findings:
+        err.print(f"  {line}", markup=False)
+    err.print("[green]✓[/] written; review the checklist at the top of the file, then delete it")

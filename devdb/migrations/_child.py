@@ -234,6 +234,22 @@ def op_upgrade(params: dict[str, Any], downgrade: bool = False) -> dict[str, Any
     return {"applied": list(_STATE.done), "current": current, "seconds": seconds}
 
 
+def op_revision(params: dict[str, Any]) -> dict[str, Any]:
+    """`alembic revision --autogenerate -m MESSAGE`; returns the new file's path."""
+    from alembic import command
+
+    cfg = _config(params)
+    if cfg.cmd_opts is not None:
+        cfg.cmd_opts.autogenerate = bool(params.get("autogenerate", True))
+    script = command.revision(
+        cfg,
+        message=params.get("message") or "",
+        autogenerate=bool(params.get("autogenerate", True)),
+    )
+    scripts = script if isinstance(script, list) else [script]
+    return {"paths": [os.path.abspath(sc.path) for sc in scripts if sc is not None]}
+
+
 def op_current(params: dict[str, Any]) -> dict[str, Any]:
     return {"current": _read_current(params)}
 
@@ -355,6 +371,7 @@ def _format_diff(item: Any) -> str:
 OPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "heads": op_heads,
     "upgrade": op_upgrade,
+    "revision": op_revision,
     "downgrade": lambda p: op_upgrade(p, downgrade=True),
     "current": op_current,
     "render_sql": op_render_sql,

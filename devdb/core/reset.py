@@ -103,7 +103,8 @@ def reset_project(
     template, built = ensure_template(project, server, key, progress)
     mark = time.monotonic()
     spare = snapshots.spare_name(database, key)
-    present = snapshots.existing(server, [spare, database])
+    with snapshots.advisory_lock(server, spare):  # a spare being cloned right now: wait for it
+        present = snapshots.existing(server, [spare, database])
     used_spare = spare in present
     replacement = spare
     if not used_spare:

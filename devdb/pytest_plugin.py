@@ -3,7 +3,7 @@ migrated + seeded template.
 
 Fixtures: `devdb_url` (session, the server's superuser URL), `devdb_template` (session, the
 template's name), `devdb_database` (a fresh clone per test), `devdb_conn` (a psycopg
-connection to it). Options: --devdb-engine (or DEVDB_ENGINE), --devdb-project,
+connection to it), `devdb_config` (session, the project; override it to point elsewhere). Options: --devdb-engine (or DEVDB_ENGINE), --devdb-project,
 --devdb-keep-failed.
 
 pytest loads this module in every project where devdb is installed, so it stays cheap: no
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +28,14 @@ if TYPE_CHECKING:
     from pluggy import Result
 
     from devdb.clonepool import ClonePool
+    from devdb.config import Config
     from devdb.core.testing import TestServer
+    from devdb.engines.base import Server
 
 ENGINES = ("auto", "docker", "embedded", "external")
 ENV_ENGINE = "DEVDB_ENGINE"
+ENV_AHEAD = "DEVDB_CLONES_AHEAD"  # clones a worker may make ahead (0: each one when asked)
+ENV_SPARES = "DEVDB_SPARE_CLONES"  # ready clones left for the next run (0: none)
 
 _failed_key = pytest.StashKey[bool]()
 _clone_key = pytest.StashKey[str]()
@@ -64,7 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--devdb-project",
         default=None,
         metavar="DIR",
-        help="Folder of the devdb project (default: found from the rootdir).",
+        help="Folder of the devdb project (default: found from the rootdir, else the cwd).",
     )
     group.addoption(
         "--devdb-keep-failed",
@@ -124,6 +128,11 @@ def _worker(config: pytest.Config) -> tuple[str, str]:
     return "main", uuid.uuid4().hex[:6]
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
+
+
 def _one_line(exc: Exception) -> str:
     text = str(exc).replace("\n", " ")
     # core hints name CLI options; here the pytest option is the one to use
@@ -159,7 +168,7 @@ def _progress(config: pytest.Config) -> Any:
     return show
 
 
-def _load_config(config: pytest.Config) -> Any:
+def _load_config(config: pytest.Config) -> Config:
     from devdb.config import ENGINES as CONFIG_ENGINES
     from devdb.config import load_config
     from devdb.errors import DevdbError
@@ -170,17 +179,31 @@ def _load_config(config: pytest.Config) -> Any:
             f"{ENV_ENGINE}={engine!r} is not an engine", f"use one of: {', '.join(CONFIG_ENGINES)}"
         )
     project = config.getoption("devdb_project")
-    start = Path(project).resolve() if project else config.rootpath
-    return load_config(start, engine=engine)
+    if project:
+        return load_config(Path(project).resolve(), engine=engine)
+    found = load_config(config.rootpath, engine=engine)
+    if found.source == "discovered" and Path.cwd() != config.rootpath:
+        here = load_config(Path.cwd(), engine=engine)  # a project below the rootdir
+        if here.source != "discovered":
+            return here
+    return found
 
 
 @pytest.fixture(scope="session")
-def _devdb_server(pytestconfig: pytest.Config) -> TestServer:
+def devdb_config(pytestconfig: pytest.Config) -> Config:
+    """The devdb project the fixtures use: --devdb-project, else found from the rootdir/cwd.
+    Override it (session scope) in a conftest.py to point the fixtures somewhere else."""
+    with _devdb_errors():
+        return _load_config(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def _devdb_server(devdb_config: Config, pytestconfig: pytest.Config) -> TestServer:
     """The project's server, up and migrated as after `devdb up --no-app`."""
     with _devdb_errors():
         from devdb.core.testing import prepare_server
 
-        return prepare_server(_load_config(pytestconfig), progress=_progress(pytestconfig))
+        return prepare_server(devdb_config, progress=_progress(pytestconfig))
 
 
 @pytest.fixture(scope="session")
@@ -203,11 +226,20 @@ def devdb_template(_devdb_server: TestServer, pytestconfig: pytest.Config) -> st
 def _devdb_pool(
     _devdb_server: TestServer, devdb_template: str, pytestconfig: pytest.Config
 ) -> Iterator[ClonePool]:
-    from devdb.clonepool import ClonePool
+    from devdb.clonepool import AHEAD, SPARES, ClonePool
 
     worker, run = _worker(pytestconfig)
-    prefix = f"{_devdb_server.project.database[:36]}__t_{worker}_{run}_"
-    pool = ClonePool(_devdb_server.server, devdb_template, prefix)
+    external = _devdb_server.project.engine_name == "external"  # leave nothing behind there
+    pool = ClonePool(
+        _devdb_server.server,
+        devdb_template,
+        _devdb_server.project.database,
+        worker=worker,
+        run=run,
+        ahead=_env_int(ENV_AHEAD, AHEAD),
+        # no spares on someone else's server, nor in CI, whose next run is on a new machine
+        spares=0 if external else _env_int(ENV_SPARES, 0 if os.environ.get("CI") else SPARES),
+    )
     try:
         yield pool
     finally:
@@ -221,26 +253,37 @@ def _devdb_pool(
             )
 
 
+@pytest.fixture(scope="session")
+def _devdb_env(_devdb_server: TestServer) -> Callable[[Server, str], dict[str, str]]:
+    from devdb.core.testing import clone_env
+
+    return clone_env(_devdb_server.project)
+
+
 @pytest.fixture
 def devdb_database(
-    request: pytest.FixtureRequest, _devdb_server: TestServer, _devdb_pool: ClonePool
+    request: pytest.FixtureRequest,
+    _devdb_server: TestServer,
+    _devdb_pool: ClonePool,
+    _devdb_env: Callable[[Server, str], dict[str, str]],
 ) -> Iterator[DevdbDatabase]:
     """A database of this test's own, cloned from the template; dropped afterwards (kept when
     the test fails and --devdb-keep-failed is given)."""
-    from devdb.core.testing import clone_env
-
     with _devdb_errors():
         name = _devdb_pool.take()
     request.node.stash[_clone_key] = name
     server = _devdb_server.server
-    env = clone_env(_devdb_server.project, server, name)
+    env = _devdb_env(server, name)
     url = server.url(name)
     app_url = next((value for value in env.values() if "://" in value), url)
     try:
         yield DevdbDatabase(name, url, app_url, server.conninfo(name), env)
     finally:
-        failed = request.node.stash.get(_failed_key, False)
-        if not (failed and request.config.getoption("devdb_keep_failed")):
+        if request.node.stash.get(_failed_key, False) and request.config.getoption(
+            "devdb_keep_failed"
+        ):
+            _devdb_pool.keep(name)
+        else:
             _devdb_pool.give_back(name)
 
 

@@ -63,7 +63,7 @@ def devdb(
 
 
 def destroy(root: Path) -> None:
-    devdb(root, "destroy", "--yes", timeout=120)
+    devdb(root, "destroy", "--yes", "--no-backup", timeout=120)  # teardown: no gate backup
 
 
 PROJECTS = Path(__file__).resolve().parent / "projects"

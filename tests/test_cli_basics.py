@@ -23,6 +23,9 @@ COMMANDS = [
     "revision",
     "check",
     "image build",
+    "backup",
+    "backups",
+    "restore",
 ]
 
 

@@ -37,7 +37,7 @@ def _root(
 
 
 def _register() -> None:
-    from devdb.cli import database, image, lifecycle, review, setup, snapshots
+    from devdb.cli import backup, database, image, lifecycle, review, setup, snapshots
 
     lifecycle.register(app)
     snapshots.register(app)
@@ -45,6 +45,7 @@ def _register() -> None:
     review.register(app)
     setup.register(app)
     image.register(app)
+    backup.register(app)
 
 
 _register()

@@ -26,6 +26,9 @@ EngineOpt = typer.Option(None, "--engine", "-e", help="auto | docker | embedded 
 UrlOpt = typer.Option(None, "--url", help="External server URL (implies --engine external).")
 JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+NoBackupOpt = typer.Option(
+    False, "--no-backup", help="Skip the automatic backup before a destructive step (says so)."
+)
 
 
 def load(project: Path | None = None, **overrides: Any) -> Config:
@@ -35,9 +38,12 @@ def load(project: Path | None = None, **overrides: Any) -> Config:
 
 
 def fail(message: str, hint: str = "", code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    from rich.markup import escape
+
+    # plain text: "[tool.devdb]" in a hint is not markup
+    err.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err.print(f"  [dim]→[/] {hint}")
+        err.print(f"  [dim]→[/] {escape(hint)}")
     return typer.Exit(code)
 
 

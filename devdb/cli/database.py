@@ -6,13 +6,23 @@ from pathlib import Path
 
 import typer
 
-from devdb.cli._common import JsonOpt, ProjectOpt, err, load, print_json, progress_steps, run
+from devdb.cli._common import (
+    JsonOpt,
+    NoBackupOpt,
+    ProjectOpt,
+    err,
+    load,
+    print_json,
+    progress_steps,
+    run,
+)
 
 
 def migrate(
     revision: str = typer.Argument("head", help="Target revision (head, a revision id, -1, base)."),
     project: Path | None = ProjectOpt,
     as_json: bool = JsonOpt,
+    no_backup: bool = NoBackupOpt,
 ) -> None:
     """Apply (or roll back) Alembic migrations on the running database.
 
@@ -24,10 +34,12 @@ def migrate(
 
     config = run(lambda: load(project))
     with progress_steps(not as_json) as progress:
-        result = run(lambda: core_migrate(config, revision, progress=progress))
+        result = run(lambda: core_migrate(config, revision, progress=progress, no_backup=no_backup))
     if as_json:
         print_json(result.__dict__)
         return
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}")
     err.print(
         f"[green]✓[/] at {', '.join(result.revision) or 'base'}; "
         f"{len(result.applied)} step(s) in {result.seconds:.2f}s"

@@ -11,6 +11,7 @@ import typer
 from devdb.cli._common import (
     EngineOpt,
     JsonOpt,
+    NoBackupOpt,
     ProjectOpt,
     UrlOpt,
     YesOpt,
@@ -35,6 +36,7 @@ def up(
     reset_on_drift: bool = typer.Option(
         False, "--reset-on-drift", help="Rebuild the database when it drifted from the code."
     ),
+    no_backup: bool = NoBackupOpt,
 ) -> None:
     """Start the database, write the env file, migrate, seed, then run the app.
 
@@ -48,7 +50,11 @@ def up(
 
     config = run(lambda: load(project, engine=engine, url=url))
     with progress_steps(not as_json) as progress:
-        result = run(lambda: core_up(config, progress=progress, reset_on_drift=reset_on_drift))
+        result = run(
+            lambda: core_up(
+                config, progress=progress, reset_on_drift=reset_on_drift, no_backup=no_backup
+            )
+        )
     if as_json:
         print_json({k: v for k, v in result.__dict__.items() if k != "env"})
         return
@@ -91,13 +97,21 @@ def down(project: Path | None = ProjectOpt) -> None:
     err.print("[green]✓[/] stopped (data kept)" if stopped else "nothing was running")
 
 
-def destroy(project: Path | None = ProjectOpt, yes: bool = YesOpt) -> None:
-    """Remove the server, its data volume and devdb's state. Example: devdb destroy --yes"""
+def destroy(
+    project: Path | None = ProjectOpt, yes: bool = YesOpt, no_backup: bool = NoBackupOpt
+) -> None:
+    """Remove the server, its data volume and devdb's state (backups stay).
+
+    Data the fixtures did not put there is backed up first, unless --no-backup.
+
+    Example: devdb destroy --yes
+    """
     from devdb.core.lifecycle import destroy as core_destroy
 
     config = run(lambda: load(project))
     confirm_destructive(f"destroy the database of {config.project_name} (all its data)", yes)
-    removed = run(lambda: core_destroy(config))
+    with progress_steps() as progress:
+        removed = run(lambda: core_destroy(config, progress, no_backup=no_backup))
     err.print("[green]✓[/] removed: " + (", ".join(removed) if removed else "nothing"))
 
 

@@ -8,6 +8,7 @@ import typer
 
 from devdb.cli._common import (
     JsonOpt,
+    NoBackupOpt,
     ProjectOpt,
     YesOpt,
     confirm_destructive,
@@ -32,10 +33,12 @@ def reset(
         False, "--force-unmanaged", help="Replace a database devdb did not create."
     ),
     as_json: bool = JsonOpt,
+    no_backup: bool = NoBackupOpt,
 ) -> None:
     """Bring the database back to exactly the migrated + seeded state, in well under a second.
 
     The replaced database is kept (the last few), so a reset can be undone.
+    That copy is reset's backup: --no-backup drops it instead (no undo).
 
     Examples:
       devdb reset --yes
@@ -64,6 +67,7 @@ def reset(
                 progress=progress,
                 allow_external=allow_external_reset,
                 force_unmanaged=force_unmanaged,
+                keep_previous=not no_backup,
             )
         )
     if as_json:
@@ -73,8 +77,11 @@ def reset(
     err.print(f"[green]✓[/] {result.database} reset in {result.seconds:.2f}s{built}")
     if result.kept_as:
         err.print(
-            f"  [dim]previous data kept as {result.kept_as}; `devdb reset --undo` brings it back[/]"
+            f"  [dim]previous data kept as {result.kept_as} (reset's backup); "
+            "`devdb reset --undo` brings it back[/]"
         )
+    elif no_backup:
+        err.print("  [dim]--no-backup: the replaced database was dropped, not kept for --undo[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devdb.config import Config
-from devdb.core.project import Progress, _noop, open_project, project_lock
+from devdb.core.project import Progress, Project, _noop, open_project, project_lock
 from devdb.errors import DevdbError
 
 
@@ -21,8 +21,10 @@ def down(config: Config) -> bool:
         return project.engine.stop()
 
 
-def destroy(config: Config, progress: Progress = _noop) -> list[str]:
-    """Remove the server, its data and devdb's state for this checkout."""
+def destroy(config: Config, progress: Progress = _noop, *, no_backup: bool = False) -> list[str]:
+    """Remove the server, its data and devdb's state for this checkout (backups stay).
+    First the backup gate: data the fixtures did not put there is backed up (the gate's
+    line goes to `progress`), unless `no_backup`."""
     with project_lock(config):
         project = open_project(config, create=False)
         if project.engine_name == "external":
@@ -30,12 +32,32 @@ def destroy(config: Config, progress: Progress = _noop) -> list[str]:
                 "devdb never destroys an external database",
                 "drop it yourself where it lives; devdb only forgets it with `rm -r .devdb`",
             )
+        if no_backup:
+            progress("--no-backup: no backup taken before destroy")
+        elif project.engine.server() is not None:
+            _backup_before_destroy(project, progress)
         removed = project.engine.destroy()
         state_file = config.state_dir / "state.json"
         if state_file.exists():
             state_file.unlink()
             removed.append(config.rel(state_file))
     return removed
+
+
+def _backup_before_destroy(project: Project, progress: Progress) -> None:
+    from devdb.core.gate import guard_overwrite
+    from devdb.core.reset import ensure_server
+
+    try:
+        server = ensure_server(project, progress)
+    except DevdbError as exc:
+        raise DevdbError(
+            f"cannot start the server to back it up before destroy: {exc.message}",
+            "start it with `devdb up --no-app`, or pass --no-backup to destroy without a backup",
+        ) from exc
+    gate = guard_overwrite(project, server, action="destroy", progress=progress)
+    if gate is not None:
+        progress(gate.message)
 
 
 @dataclass

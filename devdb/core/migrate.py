@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from devdb.config import Config, require_alembic
 from devdb.core.envsync import app_environment, sync_env_file
@@ -16,6 +16,7 @@ class MigrateResult:
     applied: list[str]
     revision: list[str]
     seconds: float
+    notes: list[str] = field(default_factory=list)  # the backup gate's line, if it acted
 
 
 def running_server(project: Project) -> Server:
@@ -25,7 +26,10 @@ def running_server(project: Project) -> Server:
     return server
 
 
-def migrate(config: Config, revision: str = "head", progress: Progress = _noop) -> MigrateResult:
+def migrate(
+    config: Config, revision: str = "head", progress: Progress = _noop, *, no_backup: bool = False
+) -> MigrateResult:
+    from devdb.core.gate import guard_migrations
     from devdb.migrations.runner import AlembicTarget, downgrade, upgrade
     from devdb.migrations.scripts import migrations_hash
 
@@ -36,6 +40,7 @@ def migrate(config: Config, revision: str = "head", progress: Progress = _noop) 
         target = AlembicTarget(
             require_alembic(config), config.python, app_environment(project, sync.values)
         )
+        gate = guard_migrations(project, server, revision, no_backup=no_backup, progress=progress)
         if revision.startswith("-") or revision == "base":
             result = downgrade(target, revision)
         else:
@@ -46,7 +51,8 @@ def migrate(config: Config, revision: str = "head", progress: Progress = _noop) 
             project.state.migrations_hash = None  # not at head: the next `up` must look
         project.state.extra["revision"] = list(result.current)
         project.save()
-        return MigrateResult(list(result.applied), list(result.current), result.seconds)
+        notes = [gate.message] if gate else []
+        return MigrateResult(list(result.applied), list(result.current), result.seconds, notes)
 
 
 def seed(config: Config, progress: Progress = _noop) -> bool:

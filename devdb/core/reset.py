@@ -76,16 +76,30 @@ def reset(
     progress: Progress = _noop,
     allow_external: bool = False,
     force_unmanaged: bool = False,
+    keep_previous: bool = True,
 ) -> ResetResult:
+    """`keep_previous=False` (--no-backup) drops the replaced database instead of keeping it
+    for `--undo`: that kept copy is reset's backup."""
     with project_lock(config, progress):
         project = open_project(config)
         guard_destructive(project, allow_external=allow_external)
         server = ensure_server(project, progress)
-        return reset_project(project, server, progress=progress, force_unmanaged=force_unmanaged)
+        return reset_project(
+            project,
+            server,
+            progress=progress,
+            force_unmanaged=force_unmanaged,
+            keep_previous=keep_previous,
+        )
 
 
 def reset_project(
-    project: Project, server: Server, *, progress: Progress = _noop, force_unmanaged: bool = False
+    project: Project,
+    server: Server,
+    *,
+    progress: Progress = _noop,
+    force_unmanaged: bool = False,
+    keep_previous: bool = True,
 ) -> ResetResult:
     """The reset itself; the caller holds the project lock and has a live server."""
     from devdb.core.drift import check_single_head
@@ -112,7 +126,7 @@ def reset_project(
         snapshots.drop(server, replacement)
         snapshots.create_from(server, replacement, template)
     had_database = database in present
-    kept_as = snapshots.prev_name(database) if had_database else None
+    kept_as = snapshots.prev_name(database) if had_database and keep_previous else None
     snapshots.swap_in(server, database, replacement, keep_as=kept_as)
     swap_seconds = time.monotonic() - mark
     state = project.state

@@ -64,5 +64,8 @@ def ensure_template(
         create_database(server, building)
         ensure_extensions(server, building, project.config.extensions, project.engine_name)
         migrate_and_seed(project, server, building, progress)
+        from devdb.core.gate import record_template_stats
+
+        record_template_stats(project, server, building, name)  # what "only fixture data" is
         seal_template(server, building, name)
     return name, True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project
@@ -80,10 +82,11 @@ def ensure_current_template(test_server: TestServer, progress: Progress = _noop)
     return name
 
 
-def clone_env(project: Project, server: Server, database: str) -> dict[str, str]:
-    """The app's own DB keys (DB_URL, DB_NAME…), every one of them pointing at `database`.
+def clone_env(project: Project) -> Callable[[Server, str], dict[str, str]]:
+    """Renders the app's own DB keys (DB_URL, DB_NAME…) for a database, all pointing at it.
 
     Test keys (TEST_DATABASE_URL…) point at it too: inside a test the clone is the database.
+    The keys are found once; rendering is then cheap enough for every test.
     """
     from devdb.core.envsync import _template
     from devdb.envkeys import DbParams, detect_key_map, render_db_values
@@ -105,17 +108,22 @@ def clone_env(project: Project, server: Server, database: str) -> dict[str, str]
         test_port=None,
         extra=extra,
     )
-    # host and port keys are filled consistently whichever of them the app has
-    if merged.host is None and extra.get("host"):
-        merged = dataclasses.replace(merged, host=extra["host"].pop(0))
-    if merged.port is None and extra.get("port"):
-        merged = dataclasses.replace(merged, port=extra["port"].pop(0))
-    params = DbParams(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        database=database,
-        test_database=database,
-    )
-    return render_db_values(merged, params, template)
+    promoted: dict[str, Any] = {
+        role: extra[role].pop(0)
+        for role in ("user", "password", "database", "host", "port")
+        if getattr(merged, role) is None and extra.get(role)
+    }
+    merged = dataclasses.replace(merged, **promoted)
+
+    def render(server: Server, database: str) -> dict[str, str]:
+        params = DbParams(
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=database,
+            test_database=database,
+        )
+        return render_db_values(merged, params, template)
+
+    return render

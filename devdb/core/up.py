@@ -85,7 +85,13 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
     )
 
 
-def up(config: Config, *, progress: Progress = _noop, reset_on_drift: bool = False) -> UpResult:
+def up(
+    config: Config,
+    *,
+    progress: Progress = _noop,
+    reset_on_drift: bool = False,
+    no_backup: bool = False,
+) -> UpResult:
     started = time.monotonic()
     require_alembic(config)
     from devdb.core.drift import check_single_head
@@ -98,7 +104,7 @@ def up(config: Config, *, progress: Progress = _noop, reset_on_drift: bool = Fal
         if warm is not None:
             warm.timings["total"] = time.monotonic() - started
             return warm
-        return _cold(project, migrations, fixtures, progress, started, reset_on_drift)
+        return _cold(project, migrations, fixtures, progress, started, reset_on_drift, no_backup)
 
 
 def _cold(
@@ -108,6 +114,7 @@ def _cold(
     progress: Progress,
     started: float,
     reset_on_drift: bool,
+    no_backup: bool = False,
 ) -> UpResult:
     config = project.config
     timings: dict[str, float] = {}
@@ -152,6 +159,11 @@ def _cold(
             reset_project(project, server, progress=progress)
         else:
             ensure_extensions(server, project.database, config.extensions, engine.name)
+            from devdb.core.gate import guard_migrations
+
+            gate = guard_migrations(project, server, no_backup=no_backup, progress=progress)
+            if gate is not None:
+                notes.append(gate.message)
             progress("applying migrations")
             before = _revisions(server, project.database)
             revision = migrate_and_seed(project, server, project.database, progress)

@@ -181,7 +181,9 @@ def test_image_missing_offline_names_image_build(tmp_path: Path, offline_image: 
 def test_auto_engine_without_docker_uses_embedded_and_says_so(tmp_path: Path) -> None:
     root = make_demo_project(tmp_path)  # engine not set: auto
     try:
-        result = devdb(root, "up", "--no-app", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+        result = devdb(
+            root, "up", "--no-app", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+        )
         assert result.returncode == 0, result.stderr
         assert "engine: embedded (no Docker daemon answered" in result.stderr
         status = json.loads(devdb(root, "status", "--json", check=True).stdout)

@@ -19,13 +19,14 @@ def wait_until_ready(
     check_alive: Callable[[], None] | None = None,
     log_tail: Callable[[], str] | None = None,
     first_delay: float = 0.02,
-    max_delay: float = 0.25,
+    max_delay: float = 0.05,
 ) -> float:
     """Poll with exponential backoff; returns seconds waited. Raises DevdbError on timeout."""
     import psycopg
 
     started = time.monotonic()
     delay = first_delay
+    next_alive_check = started + 0.5
     last_error = ""
     while True:
         try:
@@ -41,8 +42,9 @@ def wait_until_ready(
                     "the server rejected devdb's password (the data volume was made with another one)",
                     "run `devdb destroy` to start clean, or restore the old .devdb/state.json",
                 ) from exc
-        if check_alive is not None:
-            check_alive()
+        if check_alive is not None and time.monotonic() >= next_alive_check:
+            check_alive()  # asks the engine (a Docker API call): not on every poll
+            next_alive_check = time.monotonic() + 0.5
         elapsed = time.monotonic() - started
         if elapsed >= timeout:
             tail = log_tail().strip() if log_tail else ""

@@ -96,10 +96,11 @@ def up(
     require_alembic(config)
     from devdb.core.drift import check_single_head
 
-    check_single_head(config)  # before anything starts: this needs a code change, not a reset
     with project_lock(config, progress):
         project = open_project(config)
         migrations, fixtures = _hashes(config)
+        if migrations != project.state.migrations_hash:
+            check_single_head(config)  # before anything starts: needs a code change, not a reset
         warm = _warm(project, migrations, fixtures)
         if warm is not None:
             warm.timings["total"] = time.monotonic() - started
@@ -175,6 +176,10 @@ def _cold(
         fixtures_applied = built
         create_from(server, project.database, template)
         progress(f"created database {project.database} from the template")
+        from devdb.core.reset import start_refill
+        from devdb.snapshots import spare_name
+
+        start_refill(project, server, template, spare_name(project.database, key))  # first reset
         applied = ["(template)"] if built else []
     if not external and not database_exists(server, project.test_database):
         create_database(server, project.test_database)

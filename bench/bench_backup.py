@@ -363,9 +363,10 @@ def main() -> None:
         )
     worst = max([r["backup_ratio"] for r in results] + [r["restore_ratio"] for r in results] or [0])
     print(f"goal: devdb within {GOAL:.2f}x of the plain tools; worst ratio {worst:.3f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"goal": GOAL, "results": results}, indent=2) + "\n")
-    print(f"results: {RESULTS.relative_to(ROOT)}")
+    path = RESULTS.with_name("backup-no-hnsw.json") if args.no_hnsw else RESULTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"goal": GOAL, "results": results}, indent=2) + "\n")
+    print(f"results: {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 ENGINES = ("auto", "docker", "embedded", "external")
 ENV_ENGINE = "DEVDB_ENGINE"
 ENV_AHEAD = "DEVDB_CLONES_AHEAD"  # clones a worker may make ahead (0: each one when asked)
-ENV_SPARES = "DEVDB_SPARE_CLONES"  # ready clones left for the next run (0: none)
 
 _failed_key = pytest.StashKey[bool]()
 _clone_key = pytest.StashKey[str]()
@@ -226,10 +225,9 @@ def devdb_template(_devdb_server: TestServer, pytestconfig: pytest.Config) -> st
 def _devdb_pool(
     _devdb_server: TestServer, devdb_template: str, pytestconfig: pytest.Config
 ) -> Iterator[ClonePool]:
-    from devdb.clonepool import AHEAD, SPARES, ClonePool
+    from devdb.clonepool import AHEAD, ClonePool
 
     worker, run = _worker(pytestconfig)
-    external = _devdb_server.project.engine_name == "external"  # leave nothing behind there
     pool = ClonePool(
         _devdb_server.server,
         devdb_template,
@@ -237,8 +235,6 @@ def _devdb_pool(
         worker=worker,
         run=run,
         ahead=_env_int(ENV_AHEAD, AHEAD),
-        # no spares on someone else's server, nor in CI, whose next run is on a new machine
-        spares=0 if external else _env_int(ENV_SPARES, 0 if os.environ.get("CI") else SPARES),
     )
     try:
         yield pool
@@ -272,11 +268,11 @@ def devdb_database(
     with _devdb_errors():
         name = _devdb_pool.take()
     request.node.stash[_clone_key] = name
-    server = _devdb_server.server
-    env = _devdb_env(server, name)
-    url = server.url(name)
-    app_url = next((value for value in env.values() if "://" in value), url)
     try:
+        server = _devdb_server.server
+        env = _devdb_env(server, name)
+        url = server.url(name)
+        app_url = next((value for value in env.values() if "://" in value), url)
         yield DevdbDatabase(name, url, app_url, server.conninfo(name), env)
     finally:
         if request.node.stash.get(_failed_key, False) and request.config.getoption(

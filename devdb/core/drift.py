@@ -8,6 +8,7 @@ from pathlib import Path
 from devdb.config import Config, require_alembic
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
+from devdb.migrations.scripts import ancestors
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,6 @@ def check_single_head(config: Config) -> list[str]:
             "merge them: alembic merge -m 'merge heads' heads (then devdb up)",
         )
     return heads
-
-
-def _ancestors(graph: dict[str, tuple[tuple[str, ...], Path]], revisions: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(revisions)
-    while stack:
-        rev = stack.pop()
-        if rev in seen or rev not in graph:
-            continue
-        seen.add(rev)
-        stack.extend(graph[rev][0])
-    return seen
 
 
 def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
@@ -73,7 +62,7 @@ def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
     current = revision_hashes(require_alembic(config))
     edited = sorted(
         rev
-        for rev in _ancestors(graph, revisions)
+        for rev in ancestors(graph, revisions)
         if rev in recorded and rev in current and recorded[rev] != current[rev]
     )
     if edited:

@@ -25,6 +25,7 @@ from devdb.config import Config, require_alembic
 from devdb.core.project import Progress, Project, _noop
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
+from devdb.migrations.scripts import ancestors
 from devdb.tablestats import TableStat
 
 # Lint codes meaning "this migration can lose or rewrite data".
@@ -54,18 +55,6 @@ class GateResult:
 
 
 # -- migrations ---------------------------------------------------------------------------
-def _ancestors(graph: dict[str, tuple[tuple[str, ...], Path]], revisions: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(revisions)
-    while stack:
-        rev = stack.pop()
-        if rev in seen or rev not in graph:
-            continue
-        seen.add(rev)
-        stack.extend(graph[rev][0])
-    return seen
-
-
 def pending_revisions(config: Config, current: list[str], target: str = "head") -> dict[str, Path]:
     """Revisions an upgrade from `current` to `target` would run: {revision: file}."""
     from devdb.core.drift import script_graph
@@ -74,7 +63,7 @@ def pending_revisions(config: Config, current: list[str], target: str = "head") 
     graph = script_graph(config)
     # a relative or symbolic target (+2, branch@head): every pending revision, to be safe
     targets = [target] if target in graph else find_heads(graph)
-    pending = _ancestors(graph, targets) - _ancestors(graph, current)
+    pending = ancestors(graph, targets) - ancestors(graph, current)
     return {rev: graph[rev][1] for rev in sorted(pending)}
 
 

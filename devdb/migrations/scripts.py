@@ -209,6 +209,21 @@ def _ast_values(source: str, path: Path) -> dict[str, Any]:
     return values
 
 
+def ancestors(
+    revisions: Mapping[str, tuple[tuple[str, ...], Path]], start: Iterable[str]
+) -> set[str]:
+    """`start` and every revision below it (what a database at `start` has applied)."""
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        rev = stack.pop()
+        if rev in seen or rev not in revisions:
+            continue
+        seen.add(rev)
+        stack.extend(revisions[rev][0])
+    return seen
+
+
 def find_heads(revisions: Mapping[str, tuple[tuple[str, ...], Path]]) -> list[str]:
     """Revisions nobody revises: more than one means the branches need a merge."""
     parents = {d for downs, _ in revisions.values() for d in downs}

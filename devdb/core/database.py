@@ -70,3 +70,13 @@ def ensure_extensions(
             assert row is not None
             versions[name] = row[0]
     return versions
+
+
+def database_revisions(server: Server, database: str) -> list[str]:
+    """The Alembic revision(s) stamped in `database` (read directly, no alembic import)."""
+    import psycopg
+
+    from devdb.migrations.scripts import db_revisions
+
+    with psycopg.connect(server.conninfo(database)) as conn:
+        return db_revisions(conn)

@@ -93,12 +93,12 @@ def status(config: Config) -> Status:
         engine_details=project.engine.describe(),
         env_file=config.rel(config.env_file),
     )
-    from devdb.migrations.scripts import migration_files, parse_revision_ids
+    from devdb.migrations.scripts import find_heads, migration_files, parse_revision_ids
 
     graph: dict[str, Any] = {}
     if config.alembic_ini is not None and config.alembic_ini.is_file():
         graph = parse_revision_ids(migration_files(config.alembic_ini))
-        result.heads = _heads(graph)
+        result.heads = find_heads(graph)
     if server is None or not running:
         return result
     import psycopg
@@ -120,21 +120,11 @@ def status(config: Config) -> Status:
     return result
 
 
-def _heads(graph: dict[str, Any]) -> list[str]:
-    parents = {down for downs, _ in graph.values() for down in downs}
-    return sorted(rev for rev in graph if rev not in parents)
-
-
 def _pending(graph: dict[str, Any], heads: list[str], current: list[str]) -> list[str]:
     """Revisions between the database's revision(s) and the heads, oldest first."""
-    applied: set[str] = set()
-    stack = [rev for rev in current if rev in graph]
-    while stack:
-        rev = stack.pop()
-        if rev in applied:
-            continue
-        applied.add(rev)
-        stack.extend(graph[rev][0])
+    from devdb.migrations.scripts import ancestors
+
+    applied = ancestors(graph, current)
     pending: list[str] = []
     seen: set[str] = set()
 

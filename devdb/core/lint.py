@@ -63,7 +63,6 @@ def git_changed(root: Path) -> set[Path]:
 
 def _unapplied(config: Config, graph: dict[str, tuple[tuple[str, ...], Path]]) -> set[str] | None:
     """Revisions not applied to the local database; None when there is no database to ask."""
-    from devdb.core.lifecycle import _heads, _pending
     from devdb.core.project import open_project
     from devdb.core.reset import live_server
 
@@ -73,14 +72,14 @@ def _unapplied(config: Config, graph: dict[str, tuple[tuple[str, ...], Path]]) -
         return None
     import psycopg
 
-    from devdb.migrations.scripts import db_revisions
+    from devdb.migrations.scripts import ancestors, db_revisions, find_heads
 
     try:
         with psycopg.connect(server.conninfo(project.database), connect_timeout=2) as conn:
             current = db_revisions(conn)
     except psycopg.Error:
         return None
-    return set(_pending(graph, _heads(graph), current))
+    return ancestors(graph, find_heads(graph)) - ancestors(graph, current)
 
 
 def select(

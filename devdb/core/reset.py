@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from devdb import snapshots
 from devdb.config import Config
+from devdb.core.database import database_revisions
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
 from devdb.core.templates import current_hashes, ensure_template, template_key
 from devdb.engines.base import Server
@@ -136,7 +137,7 @@ def reset_project(
     revisions = state.extra.setdefault("template_revisions", {})
     if template not in revisions:
         revisions.clear()
-        revisions[template] = _revision(server, database)
+        revisions[template] = database_revisions(server, database)
     state.extra["revision"] = revisions[template]
     project.save()
     start_refill(project, server, template, spare)
@@ -165,19 +166,10 @@ def undo(config: Config, *, progress: Progress = _noop, allow_external: bool = F
         snapshots.swap_in(
             server, project.database, previous[0], keep_as=snapshots.prev_name(project.database)
         )
-        project.state.extra["revision"] = _revision(server, project.database)
+        project.state.extra["revision"] = database_revisions(server, project.database)
         project.state.migrations_hash = None  # unknown state: the next `up` checks properly
         project.save()
         return previous[0]
-
-
-def _revision(server: Server, database: str) -> list[str]:
-    import psycopg
-
-    from devdb.migrations.scripts import db_revisions
-
-    with psycopg.connect(server.conninfo(database)) as conn:
-        return db_revisions(conn)
 
 
 def start_refill(project: Project, server: Server, template: str, spare: str) -> None:

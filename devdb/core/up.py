@@ -6,10 +6,15 @@ import time
 from dataclasses import dataclass, field
 
 from devdb.config import Config, require_alembic
-from devdb.core.database import create_database, database_exists, ensure_extensions
+from devdb.core.database import (
+    create_database,
+    database_exists,
+    database_revisions,
+    ensure_extensions,
+)
 from devdb.core.envsync import app_environment, sync_env_file
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
-from devdb.core.templates import ensure_template, migrate_and_seed, template_key
+from devdb.core.templates import current_hashes, ensure_template, migrate_and_seed, template_key
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
 from devdb.readiness import wait_until_ready
@@ -33,18 +38,6 @@ class UpResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _hashes(config: Config) -> tuple[str, str | None]:
-    from devdb.migrations.scripts import migrations_hash
-
-    migrations = migrations_hash(require_alembic(config))
-    fixtures = None
-    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
-        from devdb.fixtures import fixtures_hash
-
-        fixtures = fixtures_hash(config.fixtures_dir)
-    return migrations, fixtures
-
-
 def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult | None:
     """Nothing changed and the server answers: check only, touch nothing. No docker/alembic import."""
     state = project.state
@@ -54,7 +47,6 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
         return None
     import psycopg
 
-    from devdb.engines.base import Server
     from devdb.migrations.scripts import db_revisions
 
     assert state.user and state.password
@@ -98,7 +90,7 @@ def up(
 
     with project_lock(config, progress):
         project = open_project(config)
-        migrations, fixtures = _hashes(config)
+        migrations, fixtures = current_hashes(project)
         if migrations != project.state.migrations_hash:
             check_single_head(config)  # before anything starts: needs a code change, not a reset
         warm = _warm(project, migrations, fixtures)
@@ -166,7 +158,7 @@ def _cold(
             if gate is not None:
                 notes.append(gate.message)
             progress("applying migrations")
-            before = _revisions(server, project.database)
+            before = database_revisions(server, project.database)
             revision = migrate_and_seed(project, server, project.database, progress)
             applied = [] if before == revision else revision
             fixtures_applied = True
@@ -191,7 +183,7 @@ def _cold(
         notes.append(f"{key_name} in {sync.path} holds your own value; devdb left it as it is")
     env = app_environment(project, sync.values)
 
-    revision = _revisions(server, project.database)
+    revision = database_revisions(server, project.database)
     state = project.state
     state.migrations_hash = migrations
     state.fixtures_hash = fixtures
@@ -214,12 +206,3 @@ def _cold(
         notes=notes,
         timings=timings,
     )
-
-
-def _revisions(server: Server, database: str) -> list[str]:
-    import psycopg
-
-    from devdb.migrations.scripts import db_revisions
-
-    with psycopg.connect(server.conninfo(database)) as conn:
-        return db_revisions(conn)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devdb.detect import discover, find_project_root, slug
+from devdb.detect import discover, slug
 from devdb.errors import DevdbError
+from devdb.projectroot import find_project_root
 
 DEFAULT_IMAGE = "pgvector/pgvector:0.8.1-pg18"
 OFFLINE_IMAGE = "devdb-offline/pgvector:pg18"

@@ -34,7 +34,6 @@ EXAMPLE_NAMES = (
     "env.sample",
 )
 APP_ENTRY_NAMES = ("main.py", "app.py", "server.py", "manage.py")
-PROJECT_MARKERS = ("pyproject.toml", "devdb.toml", ".git", "alembic.ini")
 
 
 def walk_files(root: Path, max_depth: int = 4) -> Iterator[Path]:
@@ -54,22 +53,6 @@ def walk_files(root: Path, max_depth: int = 4) -> Iterator[Path]:
                 elif entry.is_file():
                     yield Path(entry.path)
         level = next_level
-
-
-def find_project_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding a devdb config, else a project marker."""
-    start = start.resolve()
-    candidates = [start, *start.parents]
-    for folder in candidates:
-        if (folder / "devdb.toml").is_file():
-            return folder
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.devdb" in pyproject.read_text(errors="replace"):
-            return folder
-    for folder in candidates:
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
-    return start
 
 
 @dataclass

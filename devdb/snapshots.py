@@ -47,8 +47,7 @@ def spare_name(database: str, key: str) -> str:
 _admin: dict[tuple[str, int, str], Any] = {}
 
 
-@contextmanager
-def _connect(server: Server) -> Iterator[Any]:
+def admin_connection(server: Server, connect_timeout: int = 10) -> Any:
     """One autocommit admin connection per server, reused for the life of the process:
     a reset is a handful of catalog statements, and each new connection costs an auth."""
     import psycopg
@@ -56,9 +55,14 @@ def _connect(server: Server) -> Iterator[Any]:
     key = (server.host, server.port, server.user)
     conn = _admin.get(key)
     if conn is None or conn.closed or conn.broken:
-        conn = psycopg.connect(server.conninfo(), autocommit=True)
+        conn = psycopg.connect(server.conninfo(), autocommit=True, connect_timeout=connect_timeout)
         _admin[key] = conn
-    yield conn
+    return conn
+
+
+@contextmanager
+def _connect(server: Server) -> Iterator[Any]:
+    yield admin_connection(server)
 
 
 def close_connections() -> None:
@@ -202,9 +206,14 @@ def collect(
     spares = [name for name, _ in rows if SPARE in name and not name.endswith(keep_key)]
     prevs = sorted((name for name, _ in rows if PREV in name), reverse=True)
     olds = [name for name, _ in rows if "__old_" in name]
-    for name in templates[max(0, keep_templates - 1) :] + spares + prevs[keep_prev:] + olds:
+    for name in templates[max(0, keep_templates - 1) :] + prevs[keep_prev:] + olds:
         drop(server, name)
         dropped.append(name)
+    for name in spares:
+        with advisory_lock(server, name):  # a reset may be swapping it in right now
+            if exists(server, name):
+                drop(server, name)
+                dropped.append(name)
     return Collected(dropped)
 
 

@@ -13,29 +13,31 @@ import pytest
 
 from devdb import dbmeta
 from devdb.errors import DevdbError
-from devdb.migrations import (
+from devdb.migrations.runner import (
     AlembicTarget,
     MigrationError,
     MigrationSession,
+    _secrets,
     compare,
     current,
-    db_revisions,
     downgrade,
+    render_sql,
+    render_sql_each,
+    script_heads,
+    upgrade,
+)
+from devdb.migrations.scripts import (
+    db_revisions,
     find_heads,
     migration_files,
     migrations_hash,
     parse_revision_ids,
     per_file_hashes,
     read_alembic_ini,
-    render_sql,
-    render_sql_each,
     revision_hashes,
-    script_heads,
     script_location,
     unknown_revisions,
-    upgrade,
 )
-from devdb.migrations.runner import _secrets
 
 PROJECTS = Path(__file__).parent / "projects"
 ASYNC = PROJECTS / "runner_async"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+
+from devdb.cli.plain import print_json as print_json  # the commands import it from here
 
 if TYPE_CHECKING:
     from devdb.config import Config
@@ -80,10 +81,6 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
         yield step
         if last:
             err.print(f"[dim]· {last[0]}[/]")
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def confirm_destructive(what: str, yes: bool) -> None:

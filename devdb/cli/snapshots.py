@@ -44,6 +44,7 @@ def reset(
       devdb reset --yes
       devdb reset --undo --yes     # get back what the last reset replaced
     """
+    from devdb.cli.fast import report_reset
     from devdb.core import reset as core
 
     config = run(lambda: load(project))
@@ -72,16 +73,8 @@ def reset(
         )
     if as_json:
         print_json(result.__dict__)
-        return
-    built = " (template rebuilt: migrations changed)" if result.template_built else ""
-    err.print(f"[green]✓[/] {result.database} reset in {result.seconds:.2f}s{built}")
-    if result.kept_as:
-        err.print(
-            f"  [dim]previous data kept as {result.kept_as} (reset's backup); "
-            "`devdb reset --undo` brings it back[/]"
-        )
-    elif no_backup:
-        err.print("  [dim]--no-backup: the replaced database was dropped, not kept for --undo[/]")
+    else:
+        report_reset(result.__dict__, no_backup=no_backup)
 
 
 def register(app: typer.Typer) -> None:

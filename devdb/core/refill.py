@@ -1,9 +1,11 @@
-"""Background job after a reset: clone the next spare from the template, drop old copies."""
+"""Background job after a reset: clone the next spare from the template, drop old copies,
+then stay as the checkout's reset agent (devdb.core.agent)."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from devdb import snapshots
@@ -28,7 +30,12 @@ def refill(server: Server, job: dict[str, Any]) -> None:
 def main() -> None:
     job = json.loads(os.environ["DEVDB_REFILL"])
     host, port, user = job["server"]
-    refill(Server(host, int(port), user, os.environ["DEVDB_REFILL_PASSWORD"]), job)
+    password = os.environ.pop("DEVDB_REFILL_PASSWORD")
+    refill(Server(host, int(port), user, password), job)
+    if job.get("root"):
+        from devdb.core.agent import serve
+
+        serve(Path(job["root"]), password)
 
 
 if __name__ == "__main__":

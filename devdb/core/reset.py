@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from devdb import snapshots
 from devdb.config import Config
@@ -27,10 +28,12 @@ class ResetResult:
     used_spare: bool
     kept_as: str | None
     timings: dict[str, float] = field(default_factory=dict)
+    by_agent: bool = False  # served by the checkout's warm reset agent (devdb.core.agent)
 
 
 def live_server(project: Project) -> Server | None:
-    """The server from remembered state if it answers now (no engine SDK import)."""
+    """The server from remembered state if it answers now (no engine SDK import). The probe's
+    connection stays open as the admin connection of what follows."""
     import psycopg
 
     state = project.state
@@ -38,10 +41,10 @@ def live_server(project: Project) -> Server | None:
         return None
     server = Server("127.0.0.1", state.port, state.user, state.password)
     try:
-        with psycopg.connect(server.conninfo(), connect_timeout=1):
-            return server
+        snapshots.admin_connection(server, connect_timeout=1)
     except psycopg.Error:
         return None
+    return server
 
 
 def ensure_server(project: Project, progress: Progress) -> Server:
@@ -101,10 +104,10 @@ def reset_project(
     progress: Progress = _noop,
     force_unmanaged: bool = False,
     keep_previous: bool = True,
+    refill_in_background: bool = True,
 ) -> ResetResult:
-    """The reset itself; the caller holds the project lock and has a live server."""
-    from devdb.core.drift import check_single_head
-
+    """The reset itself; the caller holds the project lock and has a live server.
+    `refill_in_background=False`: the caller makes the next spare itself (the reset agent)."""
     started = time.monotonic()
     config = project.config
     database = project.database
@@ -112,23 +115,27 @@ def reset_project(
         snapshots.require_managed(server, database)
     migrations, fixtures = current_hashes(project)
     if migrations != project.state.migrations_hash:
+        from devdb.core.drift import check_single_head
+
         check_single_head(config)  # unchanged files were checked when they were applied
     version_key = project.state.extra.get("version_key") or project.engine.version_key()
     key = template_key(project, migrations, fixtures, version_key)
     template, built = ensure_template(project, server, key, progress)
     mark = time.monotonic()
     spare = snapshots.spare_name(database, key)
-    with snapshots.advisory_lock(server, spare):  # a spare being cloned right now: wait for it
+    # the spare's lock: wait for a spare being cloned right now, and keep a collect (of a
+    # refill for other files) from dropping it between this look and the swap
+    with snapshots.advisory_lock(server, spare):
         present = snapshots.existing(server, [spare, database])
-    used_spare = spare in present
-    replacement = spare
-    if not used_spare:
-        replacement = f"{database[:40]}__new_{key}"
-        snapshots.drop(server, replacement)
-        snapshots.create_from(server, replacement, template)
-    had_database = database in present
-    kept_as = snapshots.prev_name(database) if had_database and keep_previous else None
-    snapshots.swap_in(server, database, replacement, keep_as=kept_as)
+        used_spare = spare in present
+        replacement = spare
+        if not used_spare:
+            replacement = f"{database[:40]}__new_{key}"
+            snapshots.drop(server, replacement)
+            snapshots.create_from(server, replacement, template)
+        had_database = database in present
+        kept_as = snapshots.prev_name(database) if had_database and keep_previous else None
+        snapshots.swap_in(server, database, replacement, keep_as=kept_as)
     swap_seconds = time.monotonic() - mark
     state = project.state
     state.migrations_hash, state.fixtures_hash = migrations, fixtures
@@ -140,7 +147,8 @@ def reset_project(
         revisions[template] = database_revisions(server, database)
     state.extra["revision"] = revisions[template]
     project.save()
-    start_refill(project, server, template, spare)
+    if refill_in_background:
+        start_refill(project, server, template, spare)
     return ResetResult(
         database=database,
         seconds=time.monotonic() - started,
@@ -172,16 +180,23 @@ def undo(config: Config, *, progress: Progress = _noop, allow_external: bool = F
         return previous[0]
 
 
-def start_refill(project: Project, server: Server, template: str, spare: str) -> None:
-    """Make the next spare and collect old copies in a detached process: reset returns now."""
-    job = {
+def refill_job(project: Project, server: Server, template: str, spare: str) -> dict[str, Any]:
+    """What the refill needs: make `spare` from `template`, collect old copies, then serve
+    resets for `root` (see devdb.core.agent)."""
+    return {
         "server": [server.host, server.port, server.user],
+        "root": str(project.config.project_root),
         "database": project.database,
         "template": template,
         "spare": spare,
         "keep_templates": project.config.templates_keep,
         "keep_prev": project.config.templates_keep,
     }
+
+
+def start_refill(project: Project, server: Server, template: str, spare: str) -> None:
+    """Make the next spare and collect old copies in a detached process: reset returns now."""
+    job = refill_job(project, server, template, spare)
     env = {**os.environ, "DEVDB_REFILL": json.dumps(job), "DEVDB_REFILL_PASSWORD": server.password}
     subprocess.Popen(
         [sys.executable, "-m", "devdb.core.refill"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from devdb.config import require_alembic
 from devdb.core.database import create_database, ensure_extensions
 from devdb.core.envsync import app_environment, db_values
@@ -11,15 +13,43 @@ from devdb.snapshots import advisory_lock, drop, exists, seal_template, snapshot
 
 
 def current_hashes(project: Project) -> tuple[str, str | None]:
-    from devdb.migrations.scripts import migrations_hash
+    """(migrations hash, fixtures hash) of the files on disk.
+
+    Remembered in the state under a stamp of the files' stat (size, mtime, ctime, inode):
+    writing a file changes its ctime, so an unchanged stamp means unchanged contents, and a
+    reset at 200 revisions stats 200 files instead of reading and hashing them.
+    """
+    from devdb.fixtures import fixture_files, fixtures_hash
+    from devdb.migrations.scripts import migration_files, migrations_hash, read_alembic_ini
 
     config = project.config
-    fixtures = None
-    if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
-        from devdb.fixtures import fixtures_hash
+    ini_path = require_alembic(config)
+    fixtures_dir = (
+        config.fixtures_dir if config.fixtures_dir and config.fixtures_dir.is_dir() else None
+    )
+    files = [ini_path, read_alembic_ini(ini_path).env_py, *migration_files(ini_path)]
+    if fixtures_dir is not None:
+        files += fixture_files(fixtures_dir)
+    stamp = _stat_stamp(files)
+    cached = project.state.extra.get("hashes")
+    if isinstance(cached, list) and len(cached) == 3 and cached[0] == stamp:
+        return cached[1], cached[2]
+    migrations = migrations_hash(ini_path)
+    fixtures = fixtures_hash(fixtures_dir) if fixtures_dir is not None else None
+    project.state.extra["hashes"] = [stamp, migrations, fixtures]
+    return migrations, fixtures
 
-        fixtures = fixtures_hash(config.fixtures_dir)
-    return migrations_hash(require_alembic(config)), fixtures
+
+def _stat_stamp(files: list[Path]) -> str:
+    parts = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            parts.append(f"{path}:-")
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")
+    return snapshot_key(*parts)
 
 
 def template_key(project: Project, migrations: str, fixtures: str | None, version_key: str) -> str:

@@ -32,7 +32,8 @@ REPLY_TIMEOUT = 15.0
 
 
 def enabled() -> bool:
-    return os.environ.get("DEVDB_AGENT", "1") != "0"
+    supported = hasattr(socket, "AF_UNIX") and hasattr(os, "getuid")
+    return supported and os.environ.get("DEVDB_AGENT", "1") != "0"
 
 
 def socket_path(root: Path) -> Path:
@@ -57,7 +58,7 @@ def ask_reset(root: Path, *, keep_previous: bool) -> dict[str, Any] | None:
     if not enabled():
         return None
     path = socket_path(root)
-    if not path.exists():
+    if not path.exists() or not _private(path.parent):
         return None
     request = {
         "reset": {"keep_previous": keep_previous},
@@ -121,8 +122,16 @@ def serve(root: Path, password: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def _private(folder: Path) -> bool:
+    """Ours and closed to others: nobody else can put a socket there."""
+    st = folder.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
 def _bind(path: Path) -> socket.socket | None:
     path.parent.mkdir(mode=0o700, exist_ok=True)
+    if not _private(path.parent):
+        return None
     if path.exists():
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:

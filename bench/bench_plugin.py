@@ -6,7 +6,11 @@
 For each engine (embedded; docker with the offline image) and schema (the demo backend; a
 200-revision chain from bench.synth with tables, indexes, vector columns and seed rows):
   clone+drop  CREATE DATABASE … TEMPLATE then DROP DATABASE … WITH (FORCE), one after the other
-              on one connection: the server's cost per test (median of --samples)
+              on one connection, as the plugin makes them: in the scratch tablespace on tmpfs
+              (TABLESPACE devdb_scratch STRATEGY FILE_COPY) when the engine has one, else on
+              disk: the server's cost per test (median of --samples)
+  on disk     the same in the default tablespace, as with per_test_databases = "disk"
+              (median of --disk-samples)
   fixture     what a test waits for in `devdb_database` (setup + teardown durations from a real
               pytest run of --samples tests that do nothing: the worst case, nothing to overlap)
   slow        the same for 20 tests that each run 0.3 s: the clone pool makes the next clone
@@ -142,9 +146,11 @@ def destroy(root: Path) -> None:
 # --- measurements -------------------------------------------------------------------------------
 
 
-def clone_and_drop(server: Any, template: str, samples: int) -> list[float]:
+def clone_and_drop(server: Any, template: str, samples: int, tablespace: str | None) -> list[float]:
+    """The plugin's CREATE DATABASE (in `tablespace`, None: the default) and DROP."""
     import psycopg
 
+    from devdb.clonepool import clone_statement
     from devdb.snapshots import ident
 
     times = []
@@ -152,19 +158,19 @@ def clone_and_drop(server: Any, template: str, samples: int) -> list[float]:
         for i in range(samples):
             name = f"bench_clone_{uuid.uuid4().hex[:8]}_{i}"
             started = time.perf_counter()
-            conn.execute(f"CREATE DATABASE {ident(name)} TEMPLATE {ident(template)}")
+            conn.execute(clone_statement(name, template, tablespace))
             conn.execute(f"DROP DATABASE {ident(name)} WITH (FORCE)")
             times.append(time.perf_counter() - started)
     return times
 
 
-def settle(server: Any, template: str) -> None:
+def settle(server: Any, template: str, tablespace: str | None) -> None:
     """Start from a quiet server: the cold start's writes flushed, one clone made and dropped."""
     import psycopg
 
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         conn.execute("CHECKPOINT")
-    clone_and_drop(server, template, 2)
+    clone_and_drop(server, template, 2, tablespace)
 
 
 def replay(test_server: Any, replays: int) -> list[float]:
@@ -251,32 +257,45 @@ def test_sample(devdb_conn, n):
 
 def measure(root: Path, engine: str, schema: str, args: argparse.Namespace) -> dict[str, Any]:
     from devdb.config import load_config
-    from devdb.core.testing import ensure_current_template, prepare_server
+    from devdb.core.testing import ensure_current_template, prepare_server, scratch_tablespace
 
     row: dict[str, Any] = {"engine": engine, "schema": schema}
     started = time.perf_counter()
     test_server = prepare_server(load_config(root))
     template = ensure_current_template(test_server)
     row["cold_setup_s"] = time.perf_counter() - started
+    scratch = scratch_tablespace(test_server, template, on_fallback=log)  # as the plugin does
+    row["clones_in"] = "memory" if scratch else "disk"
+    row["scratch_setup_ms"] = test_server.timings["scratch"] * 1000
     log(f"{engine}/{schema}: server up and template built in {row['cold_setup_s']:.1f} s")
     with __import__("psycopg").connect(test_server.server.conninfo(), autocommit=True) as conn:
         row["template_size"] = conn.execute(
             "SELECT pg_size_pretty(pg_database_size(%s))", (template,)
         ).fetchone()[0]
 
-    settle(test_server.server, template)
+    settle(test_server.server, template, scratch)
     write_tests(root, schema, max(1, args.samples // ROUNDS))
     clones: list[float] = []
+    on_disk: list[float] = []
     overhead: list[float] = []
-    for _ in range(ROUNDS):  # interleaved: the machine's load drifts, both see the same
-        clones += clone_and_drop(test_server.server, template, max(1, args.samples // ROUNDS))
+    for _ in range(ROUNDS):  # interleaved: the machine's load drifts, all see the same
+        clones += clone_and_drop(
+            test_server.server, template, max(1, args.samples // ROUNDS), scratch
+        )
+        on_disk += clone_and_drop(
+            test_server.server, template, max(1, args.disk_samples // ROUNDS), None
+        )
         overhead += fixture_overhead(pytest_run(root, "test_overhead.py", "-p", "no:xdist")[1])
     row["clone_drop_ms"] = {
         "median": statistics.median(clones) * 1000,
         "p90": p90(clones) * 1000,
         "min": min(clones) * 1000,
     }
-    log(f"{engine}/{schema}: clone+drop median {ms(statistics.median(clones))}")
+    row["clone_drop_on_disk_ms"] = {"median": statistics.median(on_disk) * 1000}
+    log(
+        f"{engine}/{schema}: clone+drop median {ms(statistics.median(clones))} "
+        f"({row['clones_in']}), on disk {ms(statistics.median(on_disk))}"
+    )
     row["fixture_ms"] = {
         "median": statistics.median(overhead) * 1000,
         "p90": p90(overhead) * 1000,
@@ -312,23 +331,27 @@ def measure(root: Path, engine: str, schema: str, args: argparse.Namespace) -> d
 
 def report(rows: list[dict[str, Any]]) -> None:
     header = (
-        f"{'engine':9} {'schema':9} {'template':>9} {'clone+drop':>11} {'p90':>8} "
-        f"{'fixture':>8} {'slow':>6} {'replay':>8} {'ratio':>6} {'suite -n2':>10} {'serial':>8} {'floor':>7}"
+        f"{'engine':9} {'schema':9} {'template':>9} {'in':>6} {'clone+drop':>11} {'p90':>8} "
+        f"{'on disk':>8} {'fixture':>8} {'slow':>6} {'replay':>8} {'ratio':>6} {'suite -n2':>10} "
+        f"{'serial':>8} {'floor':>7}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
         suite = row["suite_s"]
         print(
-            f"{row['engine']:9} {row['schema']:9} {row['template_size']:>9} "
+            f"{row['engine']:9} {row['schema']:9} {row['template_size']:>9} {row['clones_in']:>6} "
             f"{ms(row['clone_drop_ms']['median'] / 1000):>11} {ms(row['clone_drop_ms']['p90'] / 1000):>8} "
+            f"{ms(row['clone_drop_on_disk_ms']['median'] / 1000):>8} "
             f"{ms(row['fixture_ms']['median'] / 1000):>8} "
             f"{ms(row['fixture_slow_tests_ms']['median'] / 1000):>6} {secs(row['replay_s']['median']):>8} "
             f"{row['replay_over_clone']:>5.0f}x {secs(suite['n2']):>10} {secs(suite['serial']):>8} "
             f"{secs(suite['floor_n2']):>7}"
         )
     print(
-        "\nclone+drop: CREATE … TEMPLATE + DROP per test (server cost); fixture: what a test "
+        "\nin: where the plugin puts per-test databases (memory: a tablespace on tmpfs); "
+        "clone+drop: CREATE … TEMPLATE + DROP per test there (server cost); on disk: the same "
+        'with per_test_databases = "disk"; fixture: what a test '
         "waits for in devdb_database (setup+teardown, tests doing nothing); slow: the same "
         "with tests that run 0.3 s; replay: "
         "create + migrate + seed + drop per test; ratio = replay / clone+drop; suite: 100 "
@@ -349,6 +372,7 @@ def main() -> None:
     parser.add_argument("--engines", default="embedded,docker")
     parser.add_argument("--schemas", default="demo,synth200")
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--disk-samples", type=int, default=9)
     parser.add_argument("--replays", type=int, default=3)
     parser.add_argument("--suite-runs", type=int, default=1)
     args = parser.parse_args()

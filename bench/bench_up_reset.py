@@ -80,7 +80,9 @@ def devdb_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "devdb"]
 
 
-def devdb(root: Path, *args: str, timeout: float = 300) -> tuple[float, dict[str, Any]]:
+def devdb(
+    root: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> tuple[float, dict[str, Any]]:
     """Run the real CLI in `root`; (wall seconds, parsed --json output or {})."""
     started = time.perf_counter()
     result = subprocess.run(
@@ -89,7 +91,7 @@ def devdb(root: Path, *args: str, timeout: float = 300) -> tuple[float, dict[str
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=child_env(),
+        env=child_env(**(env or {})),
         stdin=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - started
@@ -166,13 +168,14 @@ class Bench:
 
     def settle(self, *, spare: bool, timeout: float = 60) -> float:
         """Wait until reset's background refill is done (this template's spare exists, no other
-        sessions): a user who resets again a few seconds later finds it that way."""
+        session busy; the reset agent's idle one stays): a user who resets again a few
+        seconds later finds it that way."""
         started = time.perf_counter()
         while time.perf_counter() - started < timeout:
             with self.connect() as conn:
                 busy = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                    "AND pid <> pg_backend_pid()"
+                    "AND pid <> pg_backend_pid() AND state <> 'idle'"
                 ).fetchone()[0]
                 ready = (
                     not spare
@@ -196,8 +199,9 @@ class Bench:
             )
             conn.execute("DELETE FROM documents WHERE id % 7 = 0")
 
-    def reset(self) -> tuple[float, dict[str, Any]]:
-        seconds, data = devdb(self.root, "reset", "--yes", "--json")
+    def reset(self, *, agent: bool = True) -> tuple[float, dict[str, Any]]:
+        env = None if agent else {"DEVDB_AGENT": "0"}
+        seconds, data = devdb(self.root, "reset", "--yes", "--json", env=env)
         self.template = data["template"]  # the refill makes this template's spare next
         return seconds, data
 
@@ -295,6 +299,8 @@ class Row:
     reset_wall: list[float] = field(default_factory=list)
     reset_core: list[float] = field(default_factory=list)
     reset_used_spare: list[bool] = field(default_factory=list)
+    reset_by_agent: list[bool] = field(default_factory=list)
+    reset_no_agent: list[float] = field(default_factory=list)  # DEVDB_AGENT=0
     reset_back_to_back: float = 0.0
     reset_back_to_back_core: float = 0.0
     settle_seconds: list[float] = field(default_factory=list)
@@ -311,6 +317,7 @@ class Row:
             "reset_wall_median": median(self.reset_wall),
             "reset_wall_min": min(self.reset_wall, default=None),
             "reset_core_median": median(self.reset_core),
+            "reset_no_agent_median": median(self.reset_no_agent),
             "plain_reset_median": median(self.plain_reset),
             "plain_over_reset": (
                 median(self.plain_reset) / median(self.reset_wall)  # type: ignore[operator]
@@ -353,9 +360,13 @@ def measure(bench: Bench, row: Row, samples: int, plain_samples: int) -> None:
         row.reset_wall.append(wall)
         row.reset_core.append(float(data["seconds"]))
         row.reset_used_spare.append(bool(data.get("used_spare")))
+        row.reset_by_agent.append(bool(data.get("by_agent")))
         if i < plain_samples:
             bench.settle(spare=True)
             row.plain_reset.append(bench.plain_reset("plain"))
+            bench.settle(spare=True)
+            bench.dirty()
+            row.reset_no_agent.append(bench.reset(agent=False)[0])
     bench.dirty()
     row.reset_back_to_back, data = bench.reset()  # right after the last one: no settling
     row.reset_back_to_back_core = float(data["seconds"])
@@ -434,7 +445,8 @@ def check(ok: bool) -> str:
 
 def report(rows: list[Row], helps: list[float], load: dict[str, Any]) -> dict[str, Any]:
     head = (
-        f"{'engine':9} {'revs':>4} | {'reset':>6} {'core':>6} {'plain':>6} {'ratio':>6} | "
+        f"{'engine':9} {'revs':>4} | {'reset':>6} {'core':>6} {'plain':>6} {'ratio':>6} "
+        f"{'agent':>5} {'no agt':>6} | "
         f"{'+1 rev':>6} {'next':>6} | {'up cold':>7} {'plain':>6} {'floor':>6} "
         f"{'warm':>6}"
     )
@@ -449,14 +461,17 @@ def report(rows: list[Row], helps: list[float], load: dict[str, Any]) -> dict[st
         print(
             f"{row.engine:9} {row.n:>4} | {fmt(s['reset_wall_median']):>6} "
             f"{fmt(s['reset_core_median']):>6} {fmt(s['plain_reset_median']):>6} "
-            f"{fmt(s['plain_over_reset'], 'x'):>6} | {fmt(row.rebuild_wall):>6} "
+            f"{fmt(s['plain_over_reset'], 'x'):>6} "
+            f"{sum(row.reset_by_agent)}/{len(row.reset_by_agent):<3} "
+            f"{fmt(s['reset_no_agent_median']):>6} | {fmt(row.rebuild_wall):>6} "
             f"{fmt(s['after_rebuild_wall_median']):>6} | "
             f"{fmt(row.up_cold):>7} {fmt(plain_cold):>6} {fmt(floor):>6} "
             f"{fmt(s['up_warm_median']):>6}"
         )
     print(
         "reset = `devdb reset --yes` (nothing changed), core = its --json seconds, plain = drop "
-        "schema + alembic upgrade head + seed,\n+1 rev = first reset after a new migration "
+        "schema + alembic upgrade head + seed,\nagent = resets served by the reset agent, "
+        "no agt = reset with DEVDB_AGENT=0 (the CLI does all of it),\n+1 rev = first reset after a new migration "
         "(rebuild = one replay), next = the reset after it,\nup cold = "
         "fresh project, plain = docker run + wait loop + alembic + seed, floor = docker run -> "
         "first query, warm = second up."

@@ -14,11 +14,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from test_demo_backend import TABLES, App, get_json, head_revision, row_counts
 
 from devdb.config import Config, load_config
 from devdb.pytest_plugin import DevdbDatabase
+
 from e2e_util import destroy, make_demo_project
-from test_demo_backend import TABLES, App, get_json, head_revision, row_counts
 
 pytestmark = pytest.mark.xdist_group("demo-with-plugin")  # one worker, one server
 
@@ -73,9 +74,7 @@ def test_the_app_serves_its_own_database(
     devdb_conn: psycopg.Connection[Any], devdb_database: DevdbDatabase
 ) -> None:
     owner = devdb_conn.execute("SELECT min(id) FROM users").fetchone()[0]  # type: ignore[index]
-    devdb_conn.execute(
-        "INSERT INTO documents (owner_id, title) VALUES (%s, 'only here')", [owner]
-    )
+    devdb_conn.execute("INSERT INTO documents (owner_id, title) VALUES (%s, 'only here')", [owner])
     devdb_conn.commit()
     app = App(devdb_database.url)
     try:

@@ -12,6 +12,7 @@ import pytest
 
 from devdb.cli.fast import PlainReset, parse_plain_reset
 from devdb.core import agent
+
 from e2e_util import destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("reset")

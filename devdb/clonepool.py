@@ -1,15 +1,25 @@
 """Per-test databases cloned from a template by one background thread per test process.
 
 A test takes a clone and hands it back when done; the thread drops used clones and makes new
-ones. The order is chosen for what a clone costs the server:
-- every DROP DATABASE runs a checkpoint, which writes out every dirty page on the server, and
-  a fresh clone is all dirty pages: a clone that exists while another is dropped gets written;
-- deleting files that never reached the disk is free, deleting written ones is not (on an
-  ext4 mounted with `discard`, about 3 ms a file: a second for the demo schema's clone).
-So with quick tests the thread drops first, then makes the next clone when a test asks, and
-no clone is ever written out. When tests hold their database longer than a drop takes, a
+ones. Where the clones live decides what they cost:
+- in the scratch tablespace (tmpfs, see devdb.scratch), when there is one: a clone is a
+  file-by-file copy of the template (STRATEGY FILE_COPY), and creating and deleting files
+  there is almost free, so a clone costs the checkpoints around CREATE and DROP DATABASE plus
+  a copy in memory. WAL_LOG (the default strategy) writes every page of the template to the
+  WAL on disk instead: as fast for a small schema, slower for a big one and for two workers;
+- on disk (no tmpfs, or `per_test_databases = "disk"`): the default WAL_LOG strategy, which
+  builds the clone in shared buffers. Every DROP DATABASE runs a checkpoint that writes out
+  every dirty page on the server, and a fresh clone is all dirty pages; on an ext4 mounted
+  with `discard`, deleting a file that reached the disk then costs ~0.7 ms (a second for a
+  schema of a thousand tables), one that never did costs nothing.
+So with quick tests the thread drops first, then makes the next clone when a test asks: on
+disk no clone is ever written out. When tests hold their database longer than a drop takes, a
 waiting test gets its clone first (the drop runs during the test); longer than a clone + drop
 and the next clone is made ahead, while the test runs: that I/O is then hidden.
+
+A create in the scratch tablespace that fails (tmpfs full) is retried on disk, and the pool
+stays on disk from then on. A kept database (a failed test's) moves to disk, so that it
+survives a restart of the server, which empties tmpfs.
 
 Names: `<db>__t_<worker>_<run>_<n>`. `run` is shared by the xdist workers of one pytest run,
 which hold a shared advisory lock on it while they live; a later pool drops the clones of runs
@@ -32,6 +42,9 @@ if TYPE_CHECKING:
     from devdb.engines.base import Server
 
 AHEAD = 1  # clones made before a test asks for one, when tests are slow enough to hide it
+SCRATCH_STRATEGY = "FILE_COPY"  # measured best in tmpfs (see the docstring); disk: the default
+# SQLSTATEs of a scratch space that broke (full, files gone, tablespace dropped): go to disk
+SCRATCH_TROUBLE = ("53", "58", "42501", "42704")
 KEPT_COMMENT = "devdb: kept for a failed test"
 CLONE = "__t_"
 
@@ -50,10 +63,12 @@ class PoolStats:
     dropped: int = 0
     swept: list[str] = field(default_factory=list)  # clones of killed runs, dropped
     waited: list[float] = field(default_factory=list)  # how long each take() blocked
+    on_disk_because: str | None = None  # why clones moved from the scratch tablespace to disk
 
 
 class ClonePool:
-    """Clones of `template` for one test process (`worker`) of one test run (`run`)."""
+    """Clones of `template` for one test process (`worker`) of one test run (`run`), in the
+    tablespace `scratch` (None: the server's default)."""
 
     def __init__(
         self,
@@ -64,6 +79,7 @@ class ClonePool:
         worker: str,
         run: str,
         ahead: int = AHEAD,
+        scratch: str | None = None,
     ) -> None:
         self.server = server
         self.template = template
@@ -71,6 +87,8 @@ class ClonePool:
         self.run = run
         self.prefix = f"{clone_prefix(database)}{worker}_{run}_"
         self.ahead = max(0, ahead)  # 0: each clone is made when a test asks for it
+        self.scratch = scratch
+        self._tablespace = scratch  # None once a create in the scratch space failed
         self.stats = PoolStats()
         self._cond = threading.Condition()
         self._ready: deque[str] = deque()
@@ -124,11 +142,14 @@ class ClonePool:
             self._cond.notify_all()
 
     def keep(self, name: str) -> None:
-        """Leave `name` in place for good (a failed test's database), marked as kept."""
+        """Leave `name` in place for good (a failed test's database), marked as kept, and on
+        disk: the scratch space is emptied when the server restarts."""
         with self._cond:
             self._taken.pop(name, None)
         with self._connect() as conn:
             conn.execute(f"COMMENT ON DATABASE {ident(name)} IS {_literal(KEPT_COMMENT)}")
+            if self.scratch is not None:
+                _move_to_disk(conn, name)
 
     def close(self) -> list[str]:
         """Drop what is left (made ahead, or used); returns the names that could not be."""
@@ -194,9 +215,7 @@ class ClonePool:
                         return
                     started = time.monotonic()
                     if job == "create":
-                        conn.execute(
-                            f"CREATE DATABASE {ident(name)} TEMPLATE {ident(self.template)}"
-                        )
+                        self._create_clone(conn, name)
                         with self._cond:
                             self._create = _average(self._create, time.monotonic() - started)
                             self.stats.created += 1
@@ -213,6 +232,28 @@ class ClonePool:
             with self._cond:
                 self._error = exc
                 self._cond.notify_all()
+
+    def _create_clone(self, conn: Any, name: str) -> None:
+        import psycopg
+
+        if self._tablespace is not None:
+            try:
+                conn.execute(clone_statement(name, self.template, self._tablespace))
+                return
+            except psycopg.Error as exc:
+                if not (exc.sqlstate or "").startswith(SCRATCH_TROUBLE):
+                    raise
+                self._tablespace = None
+                self.stats.on_disk_because = _first_line(exc)
+        conn.execute(clone_statement(name, self.template, None))
+
+
+def clone_statement(name: str, template: str, tablespace: str | None) -> str:
+    """CREATE DATABASE for a clone in `tablespace` (a scratch one), or None: the default."""
+    create = f"CREATE DATABASE {ident(name)} TEMPLATE {ident(template)}"
+    if tablespace is None:
+        return create
+    return f"{create} TABLESPACE {ident(tablespace)} STRATEGY {SCRATCH_STRATEGY}"
 
 
 def _average(current: float, sample: float) -> float:
@@ -268,6 +309,30 @@ def _end_sessions(conn: Any, name: str, timeout: float = 5.0) -> None:
         time.sleep(0.002)
 
 
+def _move_to_disk(conn: Any, name: str, attempts: int = 3) -> None:
+    """ALTER DATABASE … SET TABLESPACE needs the database to itself. A failure only warns: the
+    database is kept all the same, until the server restarts."""
+    import warnings
+
+    import psycopg
+
+    reason = ""
+    for _ in range(attempts):
+        _end_sessions(conn, name)
+        try:
+            conn.execute(f"ALTER DATABASE {ident(name)} SET TABLESPACE pg_default")
+            return
+        except psycopg.errors.ObjectInUse as exc:
+            reason = _first_line(exc)  # a session connected again in between: once more
+        except psycopg.Error as exc:
+            reason = _first_line(exc)
+            break
+    warnings.warn(
+        f"devdb: kept database {name} stays in memory, lost when the server restarts ({reason})",
+        stacklevel=1,
+    )
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -275,8 +340,11 @@ def _literal(text: str) -> str:
 def _as_devdb_error(exc: BaseException) -> DevdbError:
     if isinstance(exc, DevdbError):
         return exc
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return DevdbError(
-        f"could not clone the template: {first}",
+        f"could not clone the template: {_first_line(exc)}",
         "is the server still running? see `devdb status` and `devdb logs`",
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -16,6 +16,7 @@ from devdb.projectroot import find_project_root
 DEFAULT_IMAGE = "pgvector/pgvector:0.8.1-pg18"
 OFFLINE_IMAGE = "devdb-offline/pgvector:pg18"
 ENGINES = ("auto", "docker", "embedded", "external")
+PER_TEST_DATABASES = ("memory", "disk")
 STATE_DIRNAME = ".devdb"
 
 
@@ -46,6 +47,7 @@ class Config:
     backups_dir: Path | None = None  # default: .devdb/backups
     backups_keep: int = 5  # automatic backups kept; manual ones are never pruned
     backup_max_age: float = 60  # minutes: the gate reuses a backup this young
+    per_test_databases: str = "memory"  # the pytest plugin's clones: "memory" or "disk"
     source: str = "discovered"
     notes: list[str] = field(default_factory=list)
 
@@ -118,6 +120,7 @@ _KNOWN_KEYS = {
     "sensitive_tables",
     "backups_keep",
     "backup_max_age",
+    "per_test_databases",
 }
 
 
@@ -162,6 +165,7 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
         "sensitive_tables",
         "backups_keep",
         "backup_max_age",
+        "per_test_databases",
     ):
         if key in table:
             setattr(config, key, table[key])
@@ -177,6 +181,11 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
         config.engine = "external"
     if config.engine not in ENGINES:
         raise DevdbError(f"unknown engine {config.engine!r}", f"use one of: {', '.join(ENGINES)}")
+    if config.per_test_databases not in PER_TEST_DATABASES:
+        raise DevdbError(
+            f"per_test_databases = {config.per_test_databases!r} in {source} is not a choice",
+            f"use one of: {', '.join(repr(choice) for choice in PER_TEST_DATABASES)}",
+        )
     return config
 
 

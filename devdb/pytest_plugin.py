@@ -225,7 +225,13 @@ def devdb_template(_devdb_server: TestServer, pytestconfig: pytest.Config) -> st
 def _devdb_pool(
     _devdb_server: TestServer, devdb_template: str, pytestconfig: pytest.Config
 ) -> Iterator[ClonePool]:
+    import warnings
+
     from devdb.clonepool import AHEAD, ClonePool
+    from devdb.core.testing import scratch_tablespace
+
+    def warn(message: str) -> None:
+        warnings.warn(f"devdb: {message}", stacklevel=1)
 
     worker, run = _worker(pytestconfig)
     pool = ClonePool(
@@ -235,18 +241,16 @@ def _devdb_pool(
         worker=worker,
         run=run,
         ahead=_env_int(ENV_AHEAD, AHEAD),
+        scratch=scratch_tablespace(_devdb_server, devdb_template, on_fallback=warn),
     )
     try:
         yield pool
     finally:
         failed = pool.close()
         if failed:
-            import warnings
-
-            warnings.warn(
-                f"devdb could not drop {len(failed)} test database(s): {', '.join(failed[:5])}",
-                stacklevel=1,
-            )
+            warn(f"could not drop {len(failed)} test database(s): {', '.join(failed[:5])}")
+        if pool.stats.on_disk_because:
+            warn(f"per-test databases moved to disk: {pool.stats.on_disk_because}")
 
 
 @pytest.fixture(scope="session")

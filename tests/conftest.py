@@ -19,18 +19,26 @@ IN_CI = os.environ.get("DEVDB_REQUIRE_DOCKER") == "1"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A throwaway embedded server; superuser `postgres` with a random password."""
+def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]:
+    """A throwaway embedded server, running; superuser `postgres` with a random password."""
     root = tmp_path_factory.mktemp("pgserver")
     engine = EmbeddedEngine(
         Config(project_root=root, project_name="tests"), EngineSpec("postgres", new_password())
     )
     server = engine.start()
-    wait_until_ready(server.conninfo(), timeout=60, check_alive=engine.check_alive)
     try:
-        yield server
+        wait_until_ready(server.conninfo(), timeout=60, check_alive=engine.check_alive)
+        yield engine
     finally:
         engine.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_engine: EmbeddedEngine) -> Server:
+    """The throwaway embedded server's connection details."""
+    server = pg_engine.server()
+    assert server is not None
+    return server
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,12 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
+
+    from devdb.engines.base import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "backend"
@@ -64,6 +69,26 @@ def devdb(
 
 def destroy(root: Path) -> None:
     devdb(root, "destroy", "--yes", "--no-backup", timeout=120)  # teardown: no gate backup
+
+
+def run_inner(
+    pytester: pytest.Pytester, root: Path, *args: str, timeout: float = 300
+) -> pytest.RunResult:
+    """pytest in a child process, rooted at the project (entry-point plugins, real xdist)."""
+    return pytester.runpytest_subprocess(
+        str(root), "--rootdir", str(root), "-p", "no:cacheprovider", *args, timeout=timeout
+    )
+
+
+def server_of(root: Path) -> Server:
+    """The project's running server (started by an inner run)."""
+    from devdb.config import load_config
+    from devdb.core.project import open_project
+    from devdb.core.reset import live_server
+
+    server = live_server(open_project(load_config(root), create=False))
+    assert server is not None
+    return server
 
 
 PROJECTS = Path(__file__).resolve().parent / "projects"

@@ -16,7 +16,7 @@ import pytest
 
 from devdb.engines.base import Server
 
-from e2e_util import destroy, make_demo_project
+from e2e_util import destroy, make_demo_project, run_inner, server_of
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.xdist_group("plugin")
@@ -92,25 +92,6 @@ def readme_example() -> str:
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = text.split("\n## pytest", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
-
-
-def run_inner(
-    pytester: pytest.Pytester, root: Path, *args: str, timeout: float = 300
-) -> pytest.RunResult:
-    """pytest in a child process, rooted at the demo copy (entry-point plugins, real xdist)."""
-    return pytester.runpytest_subprocess(
-        str(root), "--rootdir", str(root), "-p", "no:cacheprovider", *args, timeout=timeout
-    )
-
-
-def server_of(root: Path) -> Server:
-    from devdb.config import load_config
-    from devdb.core.project import open_project
-    from devdb.core.reset import live_server
-
-    server = live_server(open_project(load_config(root), create=False))
-    assert server is not None
-    return server
 
 
 def databases(server: Server, like: str) -> list[str]:

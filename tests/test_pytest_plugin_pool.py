@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from devdb.clonepool import KEPT_COMMENT, ClonePool, clone_prefix, sweep_abandoned
-from devdb.engines.base import Server
+from devdb.engines.base import ScratchSpace, Server
+from devdb.engines.embedded import EmbeddedEngine
 from devdb.errors import DevdbError
+from devdb.scratch import ensure_scratch_tablespace
 from devdb.snapshots import drop
 
 
@@ -25,6 +30,17 @@ def clones(server: Server, database: str) -> list[str]:
             (clone_prefix(database),),
         )
         return [row[0] for row in rows]
+
+
+def tablespace_of(server: Server, database: str) -> str:
+    with admin(server) as conn:
+        row = conn.execute(
+            "SELECT spcname FROM pg_database JOIN pg_tablespace ON pg_tablespace.oid = dattablespace "
+            "WHERE datname = %s",
+            (database,),
+        ).fetchone()
+    assert row is not None, database
+    return str(row[0])
 
 
 @pytest.fixture
@@ -98,8 +114,97 @@ def test_sweep_drops_clones_of_dead_runs_only(pg_server: Server, template: tuple
     assert clones(pg_server, database) == [alive]
 
 
-def test_a_missing_template_is_a_one_line_error(pg_server: Server) -> None:
-    pool = ClonePool(pg_server, "no_such_template", "nothing", worker="main", run="000000")
+@pytest.fixture
+def scratch_space(pg_engine: EmbeddedEngine) -> ScratchSpace:
+    space = pg_engine.scratch_space()
+    assert space is not None  # Linux: /dev/shm
+    return space
+
+
+@pytest.fixture
+def scratch(pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str]) -> str:
+    """The scratch tablespace on the session's server (made once, reused by later tests)."""
+    return ensure_scratch_tablespace(pg_server, scratch_space, template[1])
+
+
+def test_clones_live_in_the_scratch_tablespace_and_a_kept_one_moves_to_disk(
+    pg_server: Server, template: tuple[str, str], scratch: str
+) -> None:
+    database, name = template
+    pool = ClonePool(pg_server, name, database, worker="main", run="5c7a7c", scratch=scratch)
+    try:
+        used = pool.take()
+        assert tablespace_of(pg_server, used) == scratch
+        pool.give_back(used)
+        kept = pool.take()
+        left_open = psycopg.connect(pg_server.conninfo(kept), autocommit=True)
+        left_open.execute("INSERT INTO items VALUES ('failed here')")
+        pool.keep(kept)  # moving it ends the sessions on it first
+        left_open.close()
+    finally:
+        assert pool.close() == []
+    assert pool.stats.on_disk_because is None
+    assert clones(pg_server, database) == [kept]
+    assert tablespace_of(pg_server, kept) == "pg_default"
+    with psycopg.connect(pg_server.conninfo(kept)) as conn:
+        rows = conn.execute("SELECT label FROM items ORDER BY 1").fetchall()
+    assert rows == [("failed here",), ("seeded",)]
+
+
+def test_a_scratch_space_emptied_under_the_server_is_repaired(
+    pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str], scratch: str
+) -> None:
+    """What a restart of the machine (or container) does to tmpfs, while the catalog still
+    lists the tablespace and its databases: those are dropped, the tablespace made anew."""
+    _, name = template
+    stale = f"{name}_in_memory"
+    with admin(pg_server) as conn:
+        conn.execute(f'CREATE DATABASE "{stale}" TEMPLATE "{name}" TABLESPACE "{scratch}"')
+    for entry in Path(scratch_space.path).iterdir():
+        shutil.rmtree(entry)
+
+    assert ensure_scratch_tablespace(pg_server, scratch_space, name) == scratch
+    with admin(pg_server) as conn:
+        assert not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (stale,)).fetchone()
+    pool = ClonePool(pg_server, name, template[0], worker="main", run="4e9a12", scratch=scratch)
+    try:
+        clone = pool.take()
+        assert tablespace_of(pg_server, clone) == scratch
+        pool.give_back(clone)
+    finally:
+        assert pool.close() == []
+    assert pool.stats.on_disk_because is None
+
+
+def test_a_template_too_big_for_the_scratch_space_is_refused(
+    pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str]
+) -> None:
+    tiny = dataclasses.replace(scratch_space, size=2**20)  # a quarter: less than any database
+    with pytest.raises(DevdbError) as raised:
+        ensure_scratch_tablespace(pg_server, tiny, template[1])
+    assert "too big for the 1 MB in memory" in raised.value.message
+
+
+def test_a_broken_scratch_tablespace_falls_back_to_disk(
+    pg_server: Server, template: tuple[str, str]
+) -> None:
+    database, name = template
+    pool = ClonePool(pg_server, name, database, worker="main", run="0d15c0", scratch="gone")
+    try:
+        clone = pool.take()
+        assert tablespace_of(pg_server, clone) == "pg_default"
+        pool.give_back(clone)
+    finally:
+        assert pool.close() == []
+    assert pool.stats.on_disk_because == 'tablespace "gone" does not exist'
+
+
+@pytest.mark.parametrize("scratch", [None, "pg_default"])
+def test_a_missing_template_is_a_one_line_error(pg_server: Server, scratch: str | None) -> None:
+    """Not taken for a broken scratch space: the create on disk would fail the same way."""
+    pool = ClonePool(
+        pg_server, "no_such_template", "nothing", worker="main", run="000000", scratch=scratch
+    )
     try:
         with pytest.raises(DevdbError) as raised:
             pool.take(timeout=30)

@@ -82,6 +82,31 @@ def ensure_current_template(test_server: TestServer, progress: Progress = _noop)
     return name
 
 
+def scratch_tablespace(
+    test_server: TestServer, template: str, on_fallback: Progress = _noop
+) -> str | None:
+    """The tablespace in memory for per-test databases, made or repaired; None: the default
+    one, on disk. By config, when the engine has no tmpfs, or when anything about it fails:
+    `on_fallback` hears why, and tests run all the same, only slower."""
+    project = test_server.project
+    if project.config.per_test_databases != "memory":
+        return None
+    from devdb.scratch import ensure_scratch_tablespace
+
+    started = time.monotonic()
+    try:
+        space = project.engine.scratch_space()
+        if space is None:
+            return None
+        return ensure_scratch_tablespace(test_server.server, space, template)
+    except Exception as exc:  # never fail a test run for the sake of speed
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        on_fallback(f"per-test databases are made on disk: {first}")
+        return None
+    finally:
+        test_server.timings["scratch"] = time.monotonic() - started
+
+
 def clone_env(project: Project) -> Callable[[Server, str], dict[str, str]]:
     """Renders the app's own DB keys (DB_URL, DB_NAME…) for a database, all pointing at it.
 

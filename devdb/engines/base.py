@@ -25,6 +25,14 @@ class EngineSpec:
 
 
 @dataclass(frozen=True)
+class ScratchSpace:
+    """A directory on tmpfs, owned by the server's OS user (mode 0700), for throwaway data."""
+
+    path: str  # as the server sees it (inside the container for docker)
+    size: int  # bytes the tmpfs holds at most
+
+
+@dataclass(frozen=True)
 class Server:
     host: str
     port: int
@@ -95,6 +103,11 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def tool_command(self, tool: str, args: list[str]) -> ToolRun:
         """How to run a server-side binary (pg_dump, pg_restore, psql) of this engine."""
+
+    @abc.abstractmethod
+    def scratch_space(self) -> ScratchSpace | None:
+        """Make sure the server has a directory in memory (tmpfs) and say where; None when the
+        engine cannot offer one. Its contents are lost when the server (or machine) restarts."""
 
 
 @dataclass(frozen=True)

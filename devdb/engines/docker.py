@@ -9,6 +9,7 @@ from devdb.engines.base import (
     Engine,
     EngineSpec,
     Progress,
+    ScratchSpace,
     Server,
     ToolRun,
     _noop,
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 LABEL_PROJECT = "devdb.project"
 LABEL_PATH = "devdb.path"
 DATA_MOUNT = "/var/lib/postgresql"  # PG 18 images keep PGDATA below it, not in .../data
+# The container's own /dev/shm: a tmpfs that Docker empties whenever the container restarts.
+# Its size is a cap, not an allocation; containers made before it was raised keep 256m.
+SHM_SIZE = "1g"
+SCRATCH_DIR = "/dev/shm/devdb-scratch"
+SERVER_USER = "postgres"  # the OS user of the server, in the official and the offline image
 
 
 def _client(timeout: int = 30) -> DockerClient:
@@ -158,7 +164,7 @@ class DockerEngine(Engine):
                 },
                 volumes={self.volume_name: {"bind": DATA_MOUNT, "mode": "rw"}},
                 ports={"5432/tcp": ("127.0.0.1", port)},
-                shm_size="256m",
+                shm_size=SHM_SIZE,
             )
         except APIError as exc:
             if "port is already allocated" in str(exc) or "address already in use" in str(exc):
@@ -276,3 +282,14 @@ class DockerEngine(Engine):
             {"PGPASSWORD": self.spec.password},
             container=self.container_name,
         )
+
+    def scratch_space(self) -> ScratchSpace:
+        container = self._container()
+        if container is None or container.status != "running":
+            raise DevdbError(f"container {self.container_name} is not running", "run devdb up")
+        made = container.exec_run(["mkdir", "-p", "-m", "700", SCRATCH_DIR], user=SERVER_USER)
+        if made.exit_code != 0:
+            output = bytes(made.output or b"").decode(errors="replace").strip()
+            raise DevdbError(f"could not make {SCRATCH_DIR} in the container: {output[:200]}")
+        size = int(container.attrs.get("HostConfig", {}).get("ShmSize") or 0)
+        return ScratchSpace(SCRATCH_DIR, size)

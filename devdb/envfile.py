@@ -55,6 +55,19 @@ def _parse(text: str, path: Path, *, strict: bool) -> list[_Entry]:
     return entries
 
 
+def _read_example(example: Path) -> str:
+    try:
+        return example.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DevdbError(f"cannot read {example}: {exc}", "check the env example file") from exc
+
+
+def check_example(example: Path) -> None:
+    """The env example's one-line error now, before a server starts, rather than after the
+    migrations when the env file is written."""
+    _parse(_read_example(example), example, strict=True)
+
+
 def _values(entries: list[_Entry]) -> dict[str, str]:
     """Raw values, last one wins (python-dotenv's rule); bare `KEY` lines have none."""
     values: dict[str, str] = {}
@@ -159,10 +172,7 @@ def plan_env_file(
     example_entries: list[_Entry] = []
     example_text = ""
     if example is not None:
-        try:
-            example_text = example.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DevdbError(f"cannot read {example}: {exc}", "check the env example file") from exc
+        example_text = _read_example(example)
         example_entries = _parse(example_text, example, strict=True)
     example_values = _values(example_entries)
 

@@ -106,6 +106,7 @@ def test_bad_env_example_and_missing_alembic_ini(tmp_path: Path) -> None:
     example.write_text(example.read_text() + "THIS LINE IS NOT 'VALID\n")
     bad = devdb(root, "up", "--no-app")
     assert_one_line_error(bad, "env.example", "line")
+    assert not (root / ".devdb" / "state.json").exists()  # caught before a server started
 
     bare = tmp_path / "no-alembic"
     bare.mkdir()

@@ -86,6 +86,10 @@ def up(
 ) -> UpResult:
     started = time.monotonic()
     require_alembic(config)
+    if config.env_example is not None and config.env_example.is_file():
+        from devdb.envfile import check_example
+
+        check_example(config.env_example)
     from devdb.core.drift import check_single_head
 
     with project_lock(config, progress):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devdb.config import require_alembic
 from devdb.core.database import create_database, ensure_extensions
@@ -10,6 +11,9 @@ from devdb.core.envsync import app_environment, db_values
 from devdb.core.project import Progress, Project, _noop
 from devdb.engines.base import Server
 from devdb.snapshots import advisory_lock, drop, exists, seal_template, snapshot_key, template_name
+
+if TYPE_CHECKING:
+    from devdb.migrations.runner import MigrationSession
 
 
 def current_hashes(project: Project) -> tuple[str, str | None]:
@@ -56,21 +60,40 @@ def template_key(project: Project, migrations: str, fixtures: str | None, versio
     return snapshot_key(migrations, fixtures, version_key, ",".join(project.config.extensions))
 
 
-def migrate_and_seed(
-    project: Project, server: Server, database: str, progress: Progress
-) -> list[str]:
-    """Run migrations to head and the fixtures on `database`; record per-revision hashes."""
-    import psycopg
-
-    from devdb.dbmeta import set_meta
-    from devdb.fixtures import apply_fixtures
-    from devdb.migrations.runner import AlembicTarget, upgrade
-    from devdb.migrations.scripts import revision_hashes
+def start_migrations(project: Project, server: Server, database: str) -> MigrationSession:
+    """The Alembic child for `database`, spawned now: it imports alembic and SQLAlchemy
+    (~0.7 s) while the caller does something else, such as waiting for the server."""
+    from devdb.migrations.runner import AlembicTarget, MigrationSession
 
     config = project.config
     values, _, _ = db_values(project, server, database)
     target = AlembicTarget(require_alembic(config), config.python, app_environment(project, values))
-    result = upgrade(target, "head", progress=progress)
+    return MigrationSession(target).start()
+
+
+def migrate_and_seed(
+    project: Project,
+    server: Server,
+    database: str,
+    progress: Progress,
+    session: MigrationSession | None = None,
+) -> list[str]:
+    """Run migrations to head and the fixtures on `database`; record per-revision hashes.
+    `session`: one from start_migrations(…, database), started earlier; it is used up here."""
+    import psycopg
+
+    from devdb.dbmeta import set_meta
+    from devdb.fixtures import apply_fixtures
+    from devdb.migrations.scripts import revision_hashes
+
+    config = project.config
+    session = session or start_migrations(project, server, database)
+    try:
+        result = session.upgrade("head", progress=progress)
+    except BaseException:
+        session.close()
+        raise
+    session.release()
     if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
         apply_fixtures(server.conninfo(database), config.fixtures_dir, progress=progress)
     with psycopg.connect(server.conninfo(database)) as conn:
@@ -78,24 +101,42 @@ def migrate_and_seed(
     return list(result.current)
 
 
-def ensure_template(
-    project: Project, server: Server, key: str, progress: Progress = _noop
-) -> tuple[str, bool]:
-    """The template for `key`, built by one replay if missing. (name, built now?)"""
-    name = template_name(project.database, key)
-    if exists(server, name):
-        return name, False
-    with advisory_lock(server, name):
-        if exists(server, name):  # another process built it while we waited
-            return name, False
-        building = f"{project.database[:40]}__build_{key}"
-        drop(server, building)  # a leftover of an interrupted build
-        progress("building the template: migrations + fixtures, once")
-        create_database(server, building)
-        ensure_extensions(server, building, project.config.extensions, project.engine_name)
-        migrate_and_seed(project, server, building, progress)
-        from devdb.core.gate import record_template_stats
+def building_name(database: str, key: str) -> str:
+    return f"{database[:40]}__build_{key}"
 
-        record_template_stats(project, server, building, name)  # what "only fixture data" is
-        seal_template(server, building, name)
-    return name, True
+
+def ensure_template(
+    project: Project,
+    server: Server,
+    key: str,
+    progress: Progress = _noop,
+    session: MigrationSession | None = None,
+) -> tuple[str, bool]:
+    """The template for `key`, built by one replay if missing. (name, built now?)
+    `session`: start_migrations(…, building_name(…)) begun earlier; closed when not needed."""
+    name = template_name(project.database, key)
+    try:
+        if exists(server, name):
+            return name, False
+        with advisory_lock(server, name):
+            if exists(server, name):  # another process built it while we waited
+                return name, False
+            building = building_name(project.database, key)
+            drop(server, building)  # a leftover of an interrupted build
+            progress("building the template: migrations + fixtures, once")
+            create_database(server, building)
+            ensure_extensions(server, building, project.config.extensions, project.engine_name)
+            migrate_and_seed(project, server, building, progress, session)
+            session = None  # used up
+            _seal(project, server, building, name)
+        return name, True
+    finally:
+        if session is not None:
+            session.release()
+
+
+def _seal(project: Project, server: Server, building: str, name: str) -> None:
+    from devdb.core.gate import record_template_stats
+
+    record_template_stats(project, server, building, name)  # what "only fixture data" is
+    seal_template(server, building, name)

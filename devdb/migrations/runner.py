@@ -15,6 +15,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -213,6 +214,14 @@ class MigrationSession:
         if self._output is not None:
             self._output.close()
             self._output = None
+
+    def release(self) -> None:
+        """Done with the child: like close(), without waiting for its interpreter to shut down
+        (~0.3 s once SQLAlchemy and the app's models are loaded). It exits on its own."""
+        proc, self._proc = self._proc, None
+        self.close()
+        if proc is not None:
+            threading.Thread(target=_reap, args=(proc,), daemon=True).start()
 
     def __enter__(self) -> MigrationSession:
         return self.start()
@@ -460,6 +469,14 @@ def _deadline(timeout: float | None) -> float | None:
 def _last_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1].strip()[:300] if lines else ""
+
+
+def _reap(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _secrets(env: Mapping[str, str]) -> list[str]:

@@ -99,8 +99,10 @@ def serve(root: Path, password: str) -> None:
     listener = _bind(socket_path(root))
     if listener is None:
         return  # another agent serves this checkout
+    from devdb.config import STATE_DIRNAME
+
     stamp = code_stamp()
-    state_file = root / ".devdb" / "state.json"
+    state_file = root / STATE_DIRNAME / "state.json"
     deadline = time.monotonic() + IDLE_SECONDS
     listener.settimeout(POLL_SECONDS)
     path = socket_path(root)
@@ -201,7 +203,9 @@ def _handle(conn: socket.socket, root: Path, stamp: str, password: str) -> bool:
 
 def _log(root: Path, line: str) -> None:
     """Why a reset was not served, for whoever wonders (.devdb/agent.log)."""
-    with contextlib.suppress(OSError), open(root / ".devdb" / "agent.log", "a") as log:
+    from devdb.config import STATE_DIRNAME
+
+    with contextlib.suppress(OSError), open(root / STATE_DIRNAME / "agent.log", "a") as log:
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
 
 

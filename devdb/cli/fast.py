@@ -2,9 +2,9 @@
 
 A reset is ~50 ms of work; importing typer, click and rich costs about twice that, and
 psycopg more. So the console script serves a plain `reset --yes [--json] [--no-backup]
-[--project DIR]` here — by the checkout's reset agent when one is running (devdb.core.agent),
-else in this process — and hands anything else (help, --undo, a prompt, other options, typos) to the typer app, whose
-`reset` command prints the same report (`report_reset`).
+[--project DIR]` here (by the checkout's reset agent when one is running, devdb.core.agent;
+else in this process) and hands anything else (help, --undo, a prompt, other options,
+typos) to the typer app, whose `reset` command prints the same report (`report_reset`).
 """
 
 from __future__ import annotations

@@ -134,25 +134,10 @@ def run_to_sink(engine: Engine, run: ToolRun, sink: Callable[[bytes], None]) -> 
             if err:
                 errors.append(err)
         return _exec_exit_code(api, exec_id), _tail(errors)
-    proc = subprocess.Popen(
-        run.argv,
-        env=_local_env(run),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    try:
-        while chunk := proc.stdout.read1(CHUNK):  # type: ignore[attr-defined]
+    with _local_process(run, fed=False, drained_into=errors) as proc:
+        while chunk := proc.stdout.read1(CHUNK):  # type: ignore[union-attr]
             sink(chunk)
         code = proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    drain.join()
     return code, _tail(errors)
 
 
@@ -187,27 +172,39 @@ def run_from_source(engine: Engine, run: ToolRun, chunks: Iterable[bytes]) -> tu
         finally:
             attached.close()
         return _exec_exit_code(api, exec_id), _tail(output)
+    with _local_process(run, fed=True, drained_into=output) as proc:
+        _feed(chunks, proc.stdin.write)  # type: ignore[union-attr]
+        with contextlib.suppress(OSError):
+            proc.stdin.close()  # type: ignore[union-attr]
+        code = proc.wait()
+    return code, _tail(output)
+
+
+@contextlib.contextmanager
+def _local_process(
+    run: ToolRun, *, fed: bool, drained_into: list[bytes]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A local server binary with its stdout piped. `fed`: stdin is a pipe too and stderr
+    joins stdout, else stderr is drained (by a thread) into `drained_into`. Killed if it is
+    still running when the block ends."""
     proc = subprocess.Popen(
         run.argv,
         env=_local_env(run),
-        stdin=subprocess.PIPE,
+        stdin=subprocess.PIPE if fed else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.STDOUT if fed else subprocess.PIPE,
     )
-    assert proc.stdin is not None and proc.stdout is not None
-    drain = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    drained = proc.stdout if fed else proc.stderr
+    assert drained is not None
+    drain = threading.Thread(target=lambda: drained_into.append(drained.read()), daemon=True)
     drain.start()
     try:
-        _feed(chunks, proc.stdin.write)
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
-        code = proc.wait()
+        yield proc
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    drain.join()
-    return code, _tail(output)
+        drain.join()
 
 
 def _feed(chunks: Iterable[bytes], write: Callable[[bytes], Any]) -> None:

@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.synth import copy_demo  # noqa: E402
+
 IMAGE = "devdb-offline/pgvector:pg18"
 RESULTS = ROOT / "bench" / "results" / "backup.json"
 GOAL = 1.10  # devdb / by hand
@@ -80,21 +82,7 @@ def devdb(root: Path, *args: str, timeout: float = 3600) -> tuple[float, str]:
 def demo_project(engine: str) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="devdb-bench-backup-"))
     root = tmp / f"bench-backup-{uuid.uuid4().hex[:8]}"
-    shutil.copytree(
-        ROOT / "backend", root / "backend", ignore=shutil.ignore_patterns("__pycache__", ".env")
-    )
-    table = {
-        "engine": engine,
-        "alembic_ini": "backend/py/alembic.ini",
-        "env_example": "backend/py/env.example",
-        "fixtures_dir": "backend/py/fixtures",
-        "app_dir": "backend/py",
-        "python": sys.executable,
-        **({"image": IMAGE} if engine == "docker" else {}),
-    }
-    lines = ["[project]", f'name = "{root.name}"', "", "[tool.devdb]"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    copy_demo(root, engine, IMAGE if engine == "docker" else None)
     try:
         yield root
     finally:

@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.synth import generate_chain  # noqa: E402
+from bench.synth import copy_demo, generate_chain  # noqa: E402
 
 IMAGE = "devdb-offline/pgvector:pg18"
 RESULTS = ROOT / "bench" / "results" / "plugin.json"
@@ -104,29 +103,10 @@ def p90(values: list[float]) -> float:
 # --- projects -----------------------------------------------------------------------------------
 
 
-def demo_project(tmp: Path, engine: str) -> Path:
-    root = tmp / f"plugin-demo-{engine}-{uuid.uuid4().hex[:6]}"
-    shutil.copytree(
-        ROOT / "backend", root / "backend", ignore=shutil.ignore_patterns("__pycache__", ".env")
-    )
-    table = {
-        "engine": engine,
-        "alembic_ini": "backend/py/alembic.ini",
-        "env_example": "backend/py/env.example",
-        "fixtures_dir": "backend/py/fixtures",
-        "python": sys.executable,
-    }
-    if engine == "docker":
-        table["image"] = IMAGE
-    lines = ["[project]", f'name = "{root.name}"', "", "[tool.devdb]"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
-    return root
-
-
 def make_project(tmp: Path, engine: str, schema: str) -> Path:
     if schema == "demo":
-        return demo_project(tmp, engine)
+        root = tmp / f"plugin-demo-{engine}-{uuid.uuid4().hex[:6]}"
+        return copy_demo(root, engine, IMAGE if engine == "docker" else None)
     root = tmp / f"plugin-synth-{engine}-{uuid.uuid4().hex[:6]}"
     return generate_chain(
         root, 200, engine=engine, image=IMAGE if engine == "docker" else None, name=root.name

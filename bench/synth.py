@@ -1,6 +1,6 @@
 """Synthetic Alembic projects for the benchmarks: a chain of N revisions, fixtures, devdb config.
 
-    from bench.synth import generate_chain, add_revision
+    from bench.synth import generate_chain, add_revision, copy_demo
     root = generate_chain(Path("/tmp/x"), 200, engine="docker")   # then: devdb up --no-app
 
 The chain looks like a real backend's history: revision 1 creates the vector extension and
@@ -14,6 +14,7 @@ from the environment, like most backends.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import uuid
 from pathlib import Path
@@ -309,19 +310,37 @@ SELECT setval(pg_get_serial_sequence('documents', 'id'), {DOCUMENTS});
     )
 
 
-def _pyproject(root: Path, name: str, engine: str, image: str | None) -> None:
-    table = {
-        "engine": engine,
-        "alembic_ini": "alembic.ini",
-        "env_example": "env.example",
-        "fixtures_dir": "fixtures",
-        "python": sys.executable,
-    }
+CHAIN_PATHS = {
+    "alembic_ini": "alembic.ini",
+    "env_example": "env.example",
+    "fixtures_dir": "fixtures",
+}
+DEMO_PATHS = {
+    "alembic_ini": "backend/py/alembic.ini",
+    "env_example": "backend/py/env.example",
+    "fixtures_dir": "backend/py/fixtures",
+    "app_dir": "backend/py",
+}
+DEMO = Path(__file__).resolve().parents[1] / "backend"
+
+
+def write_pyproject(
+    root: Path, name: str, engine: str, image: str | None, paths: dict[str, str]
+) -> None:
+    """A pyproject.toml whose [tool.devdb] points devdb at the project's files."""
+    table = {"engine": engine, **paths, "python": sys.executable}
     if image:
         table["image"] = image
     lines = ["[project]", f'name = "{name}"', 'version = "0.0.0"', "", "[tool.devdb]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
     (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+
+
+def copy_demo(root: Path, engine: str, image: str | None = None) -> Path:
+    """The demo backend copied under `root` (a new folder; its name is the project's)."""
+    shutil.copytree(DEMO, root / "backend", ignore=shutil.ignore_patterns("__pycache__", ".env"))
+    write_pyproject(root, root.name, engine, image, DEMO_PATHS)
+    return root
 
 
 def generate_chain(
@@ -350,7 +369,7 @@ def generate_chain(
         filename, source, last_table = _revision_source(k, last_table)
         (versions / filename).write_text(source)
     _fixtures(root / "fixtures")
-    _pyproject(root, name or f"bench-{uuid.uuid4().hex[:8]}-r{n}", engine, image)
+    write_pyproject(root, name or f"bench-{uuid.uuid4().hex[:8]}-r{n}", engine, image, CHAIN_PATHS)
     return root
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,3 +101,42 @@ def copy_project(tmp_path: Path, name: str) -> Path:
     shutil.copytree(PROJECTS / name, root, ignore=shutil.ignore_patterns("__pycache__", ".env"))
     (root / "pyproject.toml").write_text(f'[project]\nname = "{root.name}"\n')
     return root
+
+
+# -- the demo backend's files and database, in a copy made by make_demo_project ------------
+ADD_COLUMN_MIGRATION = '''
+"""add documents.summary"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("documents", sa.Column("{column}", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("documents", "{column}")
+'''
+
+
+def versions(root: Path) -> Path:
+    return root / "backend" / "py" / "migrations" / "versions"
+
+
+def add_migration(root: Path, rev: str, down: str, column: str) -> Path:
+    """A revision adding the text column `column` to documents."""
+    path = versions(root) / f"{rev}_add_{column}.py"
+    path.write_text(textwrap.dedent(ADD_COLUMN_MIGRATION.format(rev=rev, down=down, column=column)))
+    return path
+
+
+def db_url(root: Path) -> str:
+    """The app database's URL from the written .env, for psycopg."""
+    from dotenv import dotenv_values
+
+    return str(dotenv_values(root / "backend" / "py" / ".env")["DB_URL"]).replace("+psycopg", "")

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from e2e_util import destroy, devdb, make_demo_project
+from e2e_util import db_url, destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("backup")
 
@@ -34,12 +34,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.add_column("documents", sa.Column("body", sa.Text(), server_default="", nullable=False))
 '''
-
-
-def db_url(root: Path) -> str:
-    from dotenv import dotenv_values
-
-    return str(dotenv_values(root / "backend" / "py" / ".env")["DB_URL"]).replace("+psycopg", "")
 
 
 def as_json(result: Any) -> Any:

@@ -13,7 +13,7 @@ import pytest
 from devdb.cli.fast import PlainReset, parse_plain_reset
 from devdb.core import agent
 
-from e2e_util import destroy, devdb, make_demo_project
+from e2e_util import add_migration, db_url, destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("reset")
 
@@ -69,12 +69,6 @@ def reset(root: Path, *args: str, env: dict[str, str] | None = None) -> dict[str
     return json.loads(devdb(root, "reset", "--yes", "--json", *args, env=env, check=True).stdout)
 
 
-def db_url(root: Path) -> str:
-    from dotenv import dotenv_values
-
-    return str(dotenv_values(root / "backend" / "py" / ".env")["DB_URL"]).replace("+psycopg", "")
-
-
 def users(root: Path) -> int:
     with psycopg.connect(db_url(root)) as conn:
         return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])  # type: ignore[index]
@@ -93,13 +87,7 @@ def test_the_agent_serves_resets_and_declines_what_the_cli_must_do(demo: Path) -
     assert users(demo) == seeded
 
     # a new migration means a template build: the CLI does it, with the user's environment
-    versions = demo / "backend" / "py" / "migrations" / "versions"
-    (versions / "0008_note.py").write_text(
-        'revision = "0008"\ndown_revision = "0007"\nbranch_labels = None\ndepends_on = None\n\n'
-        "from alembic import op\n\n\ndef upgrade():\n"
-        '    op.execute("CREATE TABLE note (id int)")\n\n\ndef downgrade():\n'
-        '    op.execute("DROP TABLE note")\n'
-    )
+    add_migration(demo, "0008", "0007", "summary")
     rebuilt = reset(demo)
     assert rebuilt["template_built"] is True and rebuilt["by_agent"] is False
     wait_for(lambda: answers(path), "the agent after the rebuild")

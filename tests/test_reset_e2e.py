@@ -6,34 +6,14 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from e2e_util import destroy, devdb, make_demo_project
+from e2e_util import add_migration, db_url, destroy, devdb, make_demo_project, versions
 
 pytestmark = pytest.mark.xdist_group("reset")
-
-NEW_MIGRATION = '''
-"""add documents.summary"""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "{rev}"
-down_revision = "{down}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("documents", sa.Column("{column}", sa.Text(), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("documents", "{column}")
-'''
 
 
 @pytest.fixture
@@ -44,22 +24,6 @@ def demo(tmp_path: Path, engine_settings: dict[str, str]):  # type: ignore[no-un
         yield root
     finally:
         destroy(root)
-
-
-def versions(root: Path) -> Path:
-    return root / "backend" / "py" / "migrations" / "versions"
-
-
-def add_migration(root: Path, rev: str, down: str, column: str) -> Path:
-    path = versions(root) / f"{rev}_add_{column}.py"
-    path.write_text(textwrap.dedent(NEW_MIGRATION.format(rev=rev, down=down, column=column)))
-    return path
-
-
-def db_url(root: Path) -> str:
-    from dotenv import dotenv_values
-
-    return str(dotenv_values(root / "backend" / "py" / ".env")["DB_URL"]).replace("+psycopg", "")
 
 
 def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from dotenv import dotenv_values
 
-from e2e_util import destroy, devdb, make_demo_project
+from e2e_util import db_url, destroy, devdb, make_demo_project
 
 pytestmark = pytest.mark.xdist_group("errors")
 
@@ -50,10 +49,6 @@ def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield root
     finally:
         destroy(root)
-
-
-def db_url(root: Path) -> str:
-    return str(dotenv_values(root / "backend" / "py" / ".env")["DB_URL"]).replace("+psycopg", "")
 
 
 def test_failing_migration_fixture_and_env_py_errors_lose_nothing(demo: Path) -> None:

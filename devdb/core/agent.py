@@ -224,14 +224,13 @@ def _reset(
     root: Path, password: str, *, keep_previous: bool
 ) -> tuple[dict[str, Any], Callable[[], None]]:
     """Reset under the project lock unless the CLI should: (result, make the next spare)."""
-    from devdb import snapshots
     from devdb.config import load_config
     from devdb.core.project import open_project, project_lock
     from devdb.core.refill import refill
     from devdb.core.reset import live_server, refill_job, reset_project
-    from devdb.core.templates import current_hashes, template_key
 
     config = load_config(root)
+    jobs: list[dict[str, Any]] = []
     with project_lock(config, timeout=0):
         project = open_project(config)
         if not project.engine.managed or project.state.password != password:
@@ -239,16 +238,11 @@ def _reset(
         server = live_server(project)
         if server is None:
             raise Declined("the server does not answer", stop=True)
-        migrations, fixtures = current_hashes(project)
-        version_key = project.state.extra.get("version_key")
-        if migrations != project.state.migrations_hash or not version_key:
-            raise Declined("migrations changed")
-        key = template_key(project, migrations, fixtures, version_key)
-        if not snapshots.exists(server, snapshots.template_name(project.database, key)):
-            raise Declined("the template is to be built")
-        result = reset_project(
-            project, server, keep_previous=keep_previous, refill_in_background=False
+        result = reset_project(  # TemplateNotBuilt when a build is due: the CLI does that
+            project,
+            server,
+            keep_previous=keep_previous,
+            build_template=False,
+            next_spare=lambda *spare: jobs.append(refill_job(*spare)),
         )
-        spare = snapshots.spare_name(project.database, key)
-        job = refill_job(project, server, result.template, spare)
-    return {**result.__dict__, "by_agent": True}, lambda: refill(server, job)
+    return {**result.__dict__, "by_agent": True}, lambda: refill(server, jobs[0])

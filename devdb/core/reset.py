@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,10 +105,12 @@ def reset_project(
     progress: Progress = _noop,
     force_unmanaged: bool = False,
     keep_previous: bool = True,
-    refill_in_background: bool = True,
+    build_template: bool = True,
+    next_spare: Callable[[Project, Server, str, str], None] | None = None,
 ) -> ResetResult:
     """The reset itself; the caller holds the project lock and has a live server.
-    `refill_in_background=False`: the caller makes the next spare itself (the reset agent)."""
+    `build_template=False`: TemplateNotBuilt rather than a replay. `next_spare(project, server,
+    template, spare)` makes the next spare (default: start_refill, a detached process)."""
     started = time.monotonic()
     config = project.config
     database = project.database
@@ -120,7 +123,7 @@ def reset_project(
         check_single_head(config)  # unchanged files were checked when they were applied
     version_key = project.state.extra.get("version_key") or project.engine.version_key()
     key = template_key(project, migrations, fixtures, version_key)
-    template, built = ensure_template(project, server, key, progress)
+    template, built = ensure_template(project, server, key, progress, build=build_template)
     mark = time.monotonic()
     spare = snapshots.spare_name(database, key)
     # the spare's lock: wait for a spare being cloned right now, and keep a collect (of a
@@ -147,8 +150,7 @@ def reset_project(
         revisions[template] = database_revisions(server, database)
     state.extra["revision"] = revisions[template]
     project.save()
-    if refill_in_background:
-        start_refill(project, server, template, spare)
+    (next_spare or start_refill)(project, server, template, spare)
     return ResetResult(
         database=database,
         seconds=time.monotonic() - started,

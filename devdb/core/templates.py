@@ -10,10 +10,15 @@ from devdb.core.database import create_database, ensure_extensions
 from devdb.core.envsync import app_environment, db_values
 from devdb.core.project import Progress, Project, _noop
 from devdb.engines.base import Server
+from devdb.errors import DevdbError
 from devdb.snapshots import advisory_lock, drop, exists, seal_template, snapshot_key, template_name
 
 if TYPE_CHECKING:
     from devdb.migrations.runner import MigrationSession
+
+
+class TemplateNotBuilt(DevdbError):
+    pass
 
 
 def current_hashes(project: Project) -> tuple[str, str | None]:
@@ -111,13 +116,18 @@ def ensure_template(
     key: str,
     progress: Progress = _noop,
     session: MigrationSession | None = None,
+    *,
+    build: bool = True,
 ) -> tuple[str, bool]:
     """The template for `key`, built by one replay if missing. (name, built now?)
-    `session`: start_migrations(…, building_name(…)) begun earlier; closed when not needed."""
+    `session`: start_migrations(…, building_name(…)) begun earlier; closed when not needed.
+    `build=False`: TemplateNotBuilt instead of a build."""
     name = template_name(project.database, key)
     try:
         if exists(server, name):
             return name, False
+        if not build:
+            raise TemplateNotBuilt(f"the template {name} is not built yet", "devdb reset builds it")
         with advisory_lock(server, name):
             if exists(server, name):  # another process built it while we waited
                 return name, False

@@ -1,19 +1,22 @@
-"""Per-test databases cloned from a template by one background thread per test process.
+"""Per-test databases cloned from a template by background threads ("makers") in each test process.
 
-A test takes a clone and hands it back when done; the thread drops used clones and makes new
-ones. Where the clones live decides what they cost:
+A test takes a clone and hands it back when done; the makers drop used clones and make new
+ones, each on its own connection. Where the clones live decides what they cost:
 - in the scratch tablespace (tmpfs, see devdb.scratch), when there is one: a clone is a
   file-by-file copy of the template (STRATEGY FILE_COPY), and creating and deleting files
   there is almost free, so a clone costs the checkpoints around CREATE and DROP DATABASE plus
   a copy in memory. WAL_LOG (the default strategy) writes every page of the template to the
-  WAL on disk instead: as fast for a small schema, slower for a big one and for two workers;
+  WAL on disk instead: as fast for a small schema, slower for a big one and for two workers.
+  A clone there spends most of its time waiting (on the checkpoints CREATE and DROP DATABASE
+  force, on thousands of small syscalls), so several makers overlap well, and clones are made
+  ahead even for quick tests: they cost memory only;
 - on disk (no tmpfs, or `per_test_databases = "disk"`): the default WAL_LOG strategy, which
   builds the clone in shared buffers. Every DROP DATABASE runs a checkpoint that writes out
   every dirty page on the server, and a fresh clone is all dirty pages; on an ext4 mounted
   with `discard`, deleting a file that reached the disk then costs ~0.7 ms (a second for a
   schema of a thousand tables), one that never did costs nothing.
-So with quick tests the thread drops first, then makes the next clone when a test asks: on
-disk no clone is ever written out. When tests hold their database longer than a drop takes, a
+So on disk one maker, with quick tests, drops first and makes the next clone when a test asks:
+no clone is ever written out. When tests hold their database longer than a drop takes, a
 waiting test gets its clone first (the drop runs during the test); longer than a clone + drop
 and the next clone is made ahead, while the test runs: that I/O is then hidden.
 
@@ -41,7 +44,11 @@ from devdb.snapshots import ident
 if TYPE_CHECKING:
     from devdb.engines.base import Server
 
-AHEAD = 1  # clones made before a test asks for one, when tests are slow enough to hide it
+AHEAD = 1  # on disk: clones made before a test asks for one, when tests are slow enough
+# In memory a clone is mostly waiting on checkpoints and syscalls, so several overlap well:
+# at 200 revisions a test waits ~35 ms with 3 makers and 2 ahead, ~65 ms with one (bench_plugin).
+SCRATCH_MAKERS = 3  # threads (connections) making and dropping clones
+SCRATCH_AHEAD = 2
 SCRATCH_STRATEGY = "FILE_COPY"  # measured best in tmpfs (see the docstring); disk: the default
 # SQLSTATEs of a scratch space that broke (full, files gone, tablespace dropped): go to disk
 SCRATCH_TROUBLE = ("53", "58", "42501", "42704")
@@ -78,14 +85,19 @@ class ClonePool:
         *,
         worker: str,
         run: str,
-        ahead: int = AHEAD,
+        ahead: int | None = None,
         scratch: str | None = None,
+        makers: int | None = None,
     ) -> None:
         self.server = server
         self.template = template
         self.database = database
         self.run = run
         self.prefix = f"{clone_prefix(database)}{worker}_{run}_"
+        if ahead is None:
+            ahead = SCRATCH_AHEAD if scratch is not None else AHEAD
+        if makers is None:
+            makers = SCRATCH_MAKERS if scratch is not None else 1
         self.ahead = max(0, ahead)  # 0: each clone is made when a test asks for it
         self.scratch = scratch
         self._tablespace = scratch  # None once a create in the scratch space failed
@@ -94,6 +106,7 @@ class ClonePool:
         self._ready: deque[str] = deque()
         self._used: deque[str] = deque()
         self._waiting = 0
+        self._making = 0  # creates under way
         self._count = 0
         self._closing = False
         self._swept = False
@@ -101,8 +114,12 @@ class ClonePool:
         self._taken: dict[str, float] = {}
         # moving averages: how long tests keep their clone, and a CREATE and a DROP take
         self._held = self._create = self._drop = 0.0
-        self._thread = threading.Thread(target=self._run, name="devdb-clone-pool", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"devdb-clone-pool-{i}", daemon=True)
+            for i in range(max(1, makers))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     # -- the test side ----------------------------------------------------------------------
     def take(self, timeout: float = 300.0) -> str:
@@ -156,7 +173,8 @@ class ClonePool:
         with self._cond:
             self._closing = True
             self._cond.notify_all()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         leftovers = [*self._used, *self._ready]
         self._ready.clear()
         self._used.clear()
@@ -186,17 +204,27 @@ class ClonePool:
         while True:
             if self._closing:
                 return None
-            asked = self._waiting > 0 and not self._ready
+            coming = len(self._ready) + self._making
+            asked = self._waiting > coming  # a test waits and no clone is on its way
             if self._used and not (asked and self._held > self._drop):
                 return "drop"  # before the next create, unless the test can hide it
             if asked:
                 return "create"
-            ahead = self.ahead if self._held > self._create + self._drop else 0
-            if len(self._ready) < ahead:
+            if coming < self._ahead_now():
                 return "create"
             if not self._swept:
+                self._swept = True
                 return "sweep"
             self._cond.wait()
+
+    def _ahead_now(self) -> int:
+        """How many clones to have made or under way before a test asks. In memory a clone
+        made ahead costs nothing but RAM, and a second maker overlaps its copy with the
+        first's checkpoints; on disk it would be written out by the next DROP's checkpoint,
+        so only when tests run long enough to hide that."""
+        if self._tablespace is not None or self._held > self._create + self._drop:
+            return self.ahead
+        return 0
 
     def _run(self) -> None:
         try:
@@ -208,6 +236,7 @@ class ClonePool:
                         job = self._next_job()
                         if job == "create":
                             self._count += 1
+                            self._making += 1
                             name = f"{self.prefix}{self._count}"
                         elif job == "drop":
                             name = self._used.popleft()
@@ -215,18 +244,24 @@ class ClonePool:
                         return
                     started = time.monotonic()
                     if job == "create":
-                        self._create_clone(conn, name)
+                        try:
+                            self._create_clone(conn, name)
+                        except BaseException:
+                            with self._cond:
+                                self._making -= 1
+                            raise
                         with self._cond:
+                            self._making -= 1
                             self._create = _average(self._create, time.monotonic() - started)
                             self.stats.created += 1
                             self._ready.append(name)
                             self._cond.notify_all()
                     elif job == "drop":
                         _drop(conn, name)
-                        self._drop = _average(self._drop, time.monotonic() - started)
-                        self.stats.dropped += 1
+                        with self._cond:
+                            self._drop = _average(self._drop, time.monotonic() - started)
+                            self.stats.dropped += 1
                     else:
-                        self._swept = True
                         self.stats.swept += sweep_abandoned(conn, self.database, self.run)
         except BaseException as exc:
             with self._cond:

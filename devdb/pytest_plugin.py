@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ENGINES = ("auto", "docker", "embedded", "external")
 ENV_ENGINE = "DEVDB_ENGINE"
 ENV_AHEAD = "DEVDB_CLONES_AHEAD"  # clones a worker may make ahead (0: each one when asked)
+ENV_MAKERS = "DEVDB_CLONE_MAKERS"  # connections a worker makes and drops clones on
 
 _failed_key = pytest.StashKey[bool]()
 _clone_key = pytest.StashKey[str]()
@@ -127,9 +128,9 @@ def _worker(config: pytest.Config) -> tuple[str, str]:
     return "main", uuid.uuid4().hex[:6]
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str) -> int | None:
     value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else default
+    return int(value) if value.isdigit() else None
 
 
 def _one_line(exc: Exception) -> str:
@@ -227,7 +228,7 @@ def _devdb_pool(
 ) -> Iterator[ClonePool]:
     import warnings
 
-    from devdb.clonepool import AHEAD, ClonePool
+    from devdb.clonepool import ClonePool
     from devdb.core.testing import scratch_tablespace
 
     def warn(message: str) -> None:
@@ -240,7 +241,8 @@ def _devdb_pool(
         _devdb_server.project.database,
         worker=worker,
         run=run,
-        ahead=_env_int(ENV_AHEAD, AHEAD),
+        ahead=_env_int(ENV_AHEAD),
+        makers=_env_int(ENV_MAKERS),
         scratch=scratch_tablespace(_devdb_server, devdb_template, on_fallback=warn),
     )
     try:

@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from devdb.engines.base import ScratchSpace, Server
 
 TABLESPACE = "devdb_scratch"
-# Several copies of the template live at once (one per xdist worker, one made ahead, one being
-# dropped) next to what tests write: a template may use at most this share of the space.
-TEMPLATE_SHARE = 0.25
+# Several copies of the template live at once, up to five per test process (in use, made ahead,
+# being made, being dropped; see devdb.clonepool), next to what tests write: a template may use
+# at most this share of the space. A create that finds it full is retried on disk.
+TEMPLATE_SHARE = 0.1
 _LOCK = "devdb-scratch-tablespace"  # xdist workers all get here at once
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -179,7 +181,7 @@ def test_a_scratch_space_emptied_under_the_server_is_repaired(
 def test_a_template_too_big_for_the_scratch_space_is_refused(
     pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str]
 ) -> None:
-    tiny = dataclasses.replace(scratch_space, size=2**20)  # a quarter: less than any database
+    tiny = dataclasses.replace(scratch_space, size=2**20)  # a tenth: less than any database
     with pytest.raises(DevdbError) as raised:
         ensure_scratch_tablespace(pg_server, tiny, template[1])
     assert "too big for the 1 MB in memory" in raised.value.message
@@ -213,3 +215,35 @@ def test_a_missing_template_is_a_one_line_error(pg_server: Server, scratch: str 
     assert "could not clone the template" in raised.value.message
     assert "no_such_template" in raised.value.message
     assert "\n" not in str(raised.value)
+
+
+def test_makers_in_memory_hand_each_clone_out_once_to_concurrent_tests(
+    pg_server: Server, template: tuple[str, str], scratch: str
+) -> None:
+    """Three makers (the in-memory default) and three test threads taking at once: every clone
+    is fresh, none is handed out twice, and all of them are dropped."""
+    database, name = template
+    pool = ClonePool(pg_server, name, database, worker="main", run="3a3a3a", scratch=scratch)
+    assert len(pool._threads) == 3 and pool.ahead == 2
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def one_test() -> None:
+        for _ in range(4):
+            clone = pool.take()
+            with psycopg.connect(pg_server.conninfo(clone), autocommit=True) as conn:
+                assert conn.execute("SELECT label FROM items").fetchall() == [("seeded",)]
+                conn.execute("INSERT INTO items VALUES ('mine')")
+            with lock:
+                taken.append(clone)
+            pool.give_back(clone)
+
+    try:
+        with ThreadPoolExecutor(3) as tests:
+            for future in [tests.submit(one_test) for _ in range(3)]:
+                future.result()
+    finally:
+        assert pool.close() == []
+    assert len(taken) == len(set(taken)) == 12
+    assert pool.stats.created == pool.stats.dropped >= 12
+    assert clones(pg_server, database) == []

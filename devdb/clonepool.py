@@ -49,6 +49,7 @@ AHEAD = 1  # on disk: clones made before a test asks for one, when tests are slo
 # at 200 revisions a test waits ~35 ms with 3 makers and 2 ahead, ~65 ms with one (bench_plugin).
 SCRATCH_MAKERS = 3  # threads (connections) making and dropping clones
 SCRATCH_AHEAD = 2
+MAKERS_PER_RUN = 12  # over all xdist workers: leaves the server's connections to the tests
 SCRATCH_STRATEGY = "FILE_COPY"  # measured best in tmpfs (see the docstring); disk: the default
 # SQLSTATEs of a scratch space that broke (full, files gone, tablespace dropped): go to disk
 SCRATCH_TROUBLE = ("53", "58", "42501", "42704")
@@ -88,6 +89,7 @@ class ClonePool:
         ahead: int | None = None,
         scratch: str | None = None,
         makers: int | None = None,
+        workers: int = 1,
     ) -> None:
         self.server = server
         self.template = template
@@ -97,7 +99,7 @@ class ClonePool:
         if ahead is None:
             ahead = SCRATCH_AHEAD if scratch is not None else AHEAD
         if makers is None:
-            makers = SCRATCH_MAKERS if scratch is not None else 1
+            makers = default_makers(scratch is not None, workers)
         self.ahead = max(0, ahead)  # 0: each clone is made when a test asks for it
         self.scratch = scratch
         self._tablespace = scratch  # None once a create in the scratch space failed
@@ -281,6 +283,13 @@ class ClonePool:
                 self._tablespace = None
                 self.stats.on_disk_because = _first_line(exc)
         conn.execute(clone_statement(name, self.template, None))
+
+
+def default_makers(in_memory: bool, workers: int) -> int:
+    """Makers per test process, for `workers` processes (xdist) in the run."""
+    if not in_memory:
+        return 1
+    return max(1, min(SCRATCH_MAKERS, MAKERS_PER_RUN // max(1, workers)))
 
 
 def clone_statement(name: str, template: str, tablespace: str | None) -> str:

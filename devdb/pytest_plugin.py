@@ -243,6 +243,7 @@ def _devdb_pool(
         run=run,
         ahead=_env_int(ENV_AHEAD),
         makers=_env_int(ENV_MAKERS),
+        workers=_env_int("PYTEST_XDIST_WORKER_COUNT") or 1,
         scratch=scratch_tablespace(_devdb_server, devdb_template, on_fallback=warn),
     )
     try:

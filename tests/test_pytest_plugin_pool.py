@@ -13,7 +13,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb.clonepool import KEPT_COMMENT, ClonePool, clone_prefix, sweep_abandoned
+from devdb.clonepool import (
+    KEPT_COMMENT,
+    ClonePool,
+    clone_prefix,
+    default_makers,
+    sweep_abandoned,
+)
 from devdb.engines.base import ScratchSpace, Server
 from devdb.engines.embedded import EmbeddedEngine
 from devdb.errors import DevdbError
@@ -247,3 +253,8 @@ def test_makers_in_memory_hand_each_clone_out_once_to_concurrent_tests(
     assert len(taken) == len(set(taken)) == 12
     assert pool.stats.created == pool.stats.dropped >= 12
     assert clones(pg_server, database) == []
+
+
+def test_makers_shrink_with_many_xdist_workers_and_stay_one_on_disk() -> None:
+    assert [default_makers(True, workers) for workers in (1, 2, 4, 6, 12, 32)] == [3, 3, 3, 2, 1, 1]
+    assert default_makers(False, 1) == 1

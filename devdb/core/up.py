@@ -29,6 +29,8 @@ from devdb.readiness import wait_until_ready
 from devdb.snapshots import create_from
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from devdb.migrations.runner import MigrationSession
 
 
@@ -146,6 +148,10 @@ def _cold(
             log_tail=engine.log_tail,
         )
         timings["server"] = time.monotonic() - mark
+        # the test database needs nothing else: made while the working one is migrated
+        test_database = (
+            None if external else _InThread(create_database, server, project.test_database)
+        )
 
         from devdb.core.drift import detect_drift
 
@@ -192,8 +198,8 @@ def _cold(
                 project, server, template, spare_name(project.database, key)
             )  # first reset
             applied = ["(template)"] if built else []
-        if not external and not database_exists(server, project.test_database):
-            create_database(server, project.test_database)
+        if test_database is not None:
+            test_database.wait()
         extensions = ensure_extensions(server, project.database, config.extensions, engine.name)
         timings["database"] = time.monotonic() - mark
 
@@ -228,6 +234,28 @@ def _cold(
     finally:
         if early is not None:  # not handed to ensure_template (which releases it), or failed
             early.release()
+
+
+class _InThread:
+    """fn(*args) in a thread of its own; wait() joins it and raises what it raised."""
+
+    def __init__(self, fn: Callable[..., object], *args: object) -> None:
+        import threading
+
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., object], *args: object) -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _early_template_build(

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 AHEAD = 1  # on disk: clones made before a test asks for one, when tests are slow enough
 # In memory a clone is mostly waiting on checkpoints and syscalls, so several overlap well:
-# at 200 revisions a test waits ~35 ms with 3 makers and 2 ahead, ~65 ms with one (bench_plugin).
+# at 200 revisions a test waits ~40 ms with 3 makers and 2 ahead, 52-65 ms with one (bench_plugin).
 SCRATCH_MAKERS = 3  # threads (connections) making and dropping clones
 SCRATCH_AHEAD = 2
 MAKERS_PER_RUN = 12  # over all xdist workers: leaves the server's connections to the tests

@@ -7,10 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from devdb.errors import DevdbError
+
+if TYPE_CHECKING:
+    from devdb.config import Config
 
 
 def resolve_command(command: list[str], python: str) -> list[str]:
@@ -18,6 +23,15 @@ def resolve_command(command: list[str], python: str) -> list[str]:
     if command and command[0] in ("python", "python3"):
         return [python, *command[1:]]
     return list(command)
+
+
+def launch_app(config: Config, env: dict[str, str], say: Callable[[str], None]) -> int:
+    """`up`'s last step: the app's command in the foreground with the DB environment; its
+    exit code. `say` prints the line that says what runs where."""
+    command = resolve_command(config.app_command, config.python)
+    cwd = config.app_dir or config.project_root
+    say(f"→ running {' '.join(config.app_command)} (in {config.rel(cwd)}; Ctrl-C stops it)")
+    return run_app(command, cwd, env)
 
 
 def run_app(command: list[str], cwd: Path, env: dict[str, str]) -> int:

@@ -65,3 +65,26 @@ def test_version_and_usage_errors() -> None:
     assert run("--version").stdout.startswith("devdb ")
     assert run("no-such-command").returncode == 2
     assert run("env", "--format", "xml").returncode == 2
+
+
+def test_only_up_without_engine_or_drift_options_takes_the_fast_path() -> None:
+    """Served without typer when nothing is to do; anything else goes to the typer app."""
+    from pathlib import Path
+
+    from devdb.cli.fast import PlainUp, parse_plain_up
+
+    assert parse_plain_up(["up"]) == PlainUp(None, False, False)
+    assert parse_plain_up(["up", "--no-app", "-C", "x"]) == PlainUp(Path("x"), False, True)
+    assert parse_plain_up(["up", "--json"]) == PlainUp(None, True, True)  # --json: no app
+    for argv in (
+        ["up", "--help"],
+        ["up", "--engine", "embedded"],
+        ["up", "--url", "postgresql://x"],
+        ["up", "--reset-on-drift"],
+        ["up", "--no-backup"],
+        ["up", "--yes"],
+        ["up", "-C"],
+        ["--debug", "up"],
+        ["status"],
+    ):
+        assert parse_plain_up(argv) is None, argv

@@ -119,7 +119,9 @@ def test_up_runs_the_app_and_forwards_sigterm(demo: Path) -> None:
     )
     try:
         assert proc.stdout is not None
+        said = []
         for line in proc.stdout:
+            said.append(line)
             if "listening on" in line:
                 address = line.split("listening on", 1)[1].strip()
                 break
@@ -128,6 +130,7 @@ def test_up_runs_the_app_and_forwards_sigterm(demo: Path) -> None:
         with urllib.request.urlopen(f"{address}/health", timeout=10) as response:
             health = json.loads(response.read())
         assert health["status"] == "ok" and health["db"] is True
+        assert "is up to date" in said[0] and said[1].startswith("→ running python main.py")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:

@@ -6,13 +6,18 @@ import sys
 
 
 def main() -> None:
-    """A plain `devdb reset --yes` is served without importing typer and rich (see
-    devdb.cli.fast); everything else goes to the typer app."""
-    from devdb.cli.fast import parse_plain_reset, run_plain_reset
+    """A plain `devdb reset --yes` and an `up` with nothing to do are served without importing
+    typer and rich (see devdb.cli.fast); everything else goes to the typer app."""
+    from devdb.cli.fast import parse_plain_reset, parse_plain_up, run_plain_reset, run_plain_up
 
-    options = parse_plain_reset(sys.argv[1:])
-    if options is not None:
-        sys.exit(run_plain_reset(options))
+    reset = parse_plain_reset(sys.argv[1:])
+    if reset is not None:
+        sys.exit(run_plain_reset(reset))
+    up = parse_plain_up(sys.argv[1:])
+    if up is not None:
+        code = run_plain_up(up)
+        if code is not None:
+            sys.exit(code)
     from devdb.cli.app import app
 
     app()

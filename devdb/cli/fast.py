@@ -1,10 +1,13 @@
-"""`devdb reset --yes` without typer and rich.
+"""`devdb reset --yes` and a warm `devdb up` without typer and rich.
 
-A reset is ~50 ms of work; importing typer, click and rich costs about twice that, and
-psycopg more. So the console script serves a plain `reset --yes [--json] [--no-backup]
-[--project DIR]` here (by the checkout's reset agent when one is running, devdb.core.agent;
-else in this process) and hands anything else (help, --undo, a prompt, other options,
-typos) to the typer app, whose `reset` command prints the same report (`report_reset`).
+A reset is ~50 ms of work, and so is an `up` with nothing to do; importing typer, click and
+rich costs about twice that, and psycopg more. So the console script serves here:
+- a plain `reset --yes [--json] [--no-backup] [--project DIR]` (by the checkout's reset agent
+  when one is running, devdb.core.agent; else in this process);
+- `up [--no-app] [--json] [--project DIR]` when nothing is to do (devdb.core.up.warm_up),
+  then the app as `up` launches it; when there is work, the typer app runs `up` from the start.
+Anything else (help, --undo, a prompt, other options, typos) goes to the typer app, whose
+commands print the same reports (`report_reset`, `report_warm_up`).
 """
 
 from __future__ import annotations
@@ -21,20 +24,28 @@ class PlainReset(NamedTuple):  # not a dataclass: importing dataclasses costs ~3
     no_backup: bool
 
 
-def parse_plain_reset(argv: list[str]) -> PlainReset | None:
-    """The options of a plain `reset --yes`, or None when the typer app should handle argv."""
-    if not argv or argv[0] != "reset":
+class PlainUp(NamedTuple):
+    project: Path | None
+    as_json: bool
+    no_app: bool
+
+
+_ALIASES = {"-y": "--yes"}
+
+
+def _parse(
+    argv: list[str], command: str, flags: tuple[str, ...]
+) -> tuple[set[str], Path | None] | None:
+    """(flags given, --project DIR) of `devdb <command>` with only these flags, else None."""
+    if not argv or argv[0] != command:
         return None
-    yes = as_json = no_backup = False
+    given: set[str] = set()
     project: Path | None = None
     args = iter(argv[1:])
     for arg in args:
-        if arg in ("--yes", "-y"):
-            yes = True
-        elif arg == "--json":
-            as_json = True
-        elif arg == "--no-backup":
-            no_backup = True
+        arg = _ALIASES.get(arg, arg)
+        if arg in flags:
+            given.add(arg)
         elif arg in ("--project", "-C"):
             value = next(args, None)
             if not value:
@@ -44,7 +55,64 @@ def parse_plain_reset(argv: list[str]) -> PlainReset | None:
             project = Path(arg.split("=", 1)[1])
         else:
             return None
-    return PlainReset(project, as_json, no_backup) if yes else None
+    return given, project
+
+
+def parse_plain_reset(argv: list[str]) -> PlainReset | None:
+    """The options of a plain `reset --yes`, or None when the typer app should handle argv."""
+    parsed = _parse(argv, "reset", ("--yes", "--json", "--no-backup"))
+    if parsed is None or "--yes" not in parsed[0]:
+        return None
+    given, project = parsed
+    return PlainReset(project, "--json" in given, "--no-backup" in given)
+
+
+def parse_plain_up(argv: list[str]) -> PlainUp | None:
+    """The options of an `up` this module may serve, or None."""
+    parsed = _parse(argv, "up", ("--no-app", "--json"))
+    if parsed is None:
+        return None
+    given, project = parsed
+    return PlainUp(project, "--json" in given, "--no-app" in given or "--json" in given)
+
+
+def run_plain_up(options: PlainUp) -> int | None:
+    """A warm `up` (exit code), or None when there is work to do: the typer app does it."""
+    from devdb.errors import DevdbError
+
+    try:
+        from devdb.config import load_config
+        from devdb.core.up import warm_up
+        from devdb.projectroot import find_project_root
+
+        config = load_config(find_project_root(options.project or Path.cwd()))
+        result = warm_up(config)
+        if result is None:
+            return None
+        if options.as_json:
+            print_json({k: v for k, v in result.__dict__.items() if k != "env"})
+            return 0
+        report_warm_up(result.__dict__)
+        if options.no_app:
+            return 0
+        from devdb.applaunch import launch_app
+
+        return launch_app(config, result.env, say)
+    except DevdbError as exc:
+        error(exc.message, exc.hint)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def report_warm_up(result: dict[str, Any]) -> None:
+    """What an `up` with nothing to do says (UpResult fields), for people."""
+    for note in result["notes"]:
+        say(f"{paint('note:', 'yellow')} {note}")
+    say(
+        f"{paint('✓', 'green')} database {result['database']} is up to date "
+        f"({result['engine']}, 127.0.0.1:{result['port']}) in {result['timings']['total']:.2f}s"
+    )
 
 
 def run_plain_reset(options: PlainReset) -> int:

@@ -58,14 +58,13 @@ def up(
     if as_json:
         print_json({k: v for k, v in result.__dict__.items() if k != "env"})
         return
-    for note in result.notes:
-        err.print(f"[yellow]note:[/] {note}")
     if result.warm:
-        err.print(
-            f"[green]✓[/] database {result.database} is up to date "
-            f"({result.engine}, 127.0.0.1:{result.port}) in {result.timings['total']:.2f}s"
-        )
+        from devdb.cli.fast import report_warm_up
+
+        report_warm_up(result.__dict__)
     else:
+        for note in result.notes:
+            err.print(f"[yellow]note:[/] {note}")
         applied = "migrations applied" if result.applied else "no migrations to apply"
         ext = ", ".join(f"{k} {v}" for k, v in result.extensions.items())
         err.print(
@@ -77,15 +76,10 @@ def up(
         )
     if no_app:
         return
-    from devdb.applaunch import resolve_command, run_app
+    from devdb.applaunch import launch_app
+    from devdb.cli.plain import say
 
-    command = resolve_command(config.app_command, config.python)
-    cwd = config.app_dir or config.project_root
-    err.print(
-        f"[bold]→ running[/] {' '.join(config.app_command)} [dim](in {config.rel(cwd)}; Ctrl-C stops it)[/]"
-    )
-    code = run(lambda: run_app(command, cwd, result.env))
-    raise typer.Exit(code)
+    raise typer.Exit(run(lambda: launch_app(config, result.env, say)))
 
 
 def down(project: Path | None = ProjectOpt) -> None:

@@ -51,6 +51,17 @@ class UpResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def warm_up(config: Config) -> UpResult | None:
+    """`up` when there is nothing to do (see _warm); None when there is: then call `up`."""
+    started = time.monotonic()
+    with project_lock(config):
+        project = open_project(config)
+        result = _warm(project, *current_hashes(project))
+    if result is not None:
+        result.timings["total"] = time.monotonic() - started
+    return result
+
+
 def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult | None:
     """Nothing changed and the server answers: check only, touch nothing. No docker/alembic import."""
     state = project.state

@@ -106,6 +106,23 @@ def test_the_agent_serves_resets_and_declines_what_the_cli_must_do(demo: Path) -
     assert reset(demo)["by_agent"] is False  # and the CLI resets by itself
 
 
+def test_down_stops_the_agent_and_the_next_up_starts_one(tmp_path: Path) -> None:
+    root = make_demo_project(tmp_path, engine="embedded")
+    path = agent.socket_path(root.resolve())
+    try:
+        devdb(root, "up", "--no-app", check=True)
+        wait_for(lambda: answers(path), "the agent started by `up`")
+        devdb(root, "down", check=True)
+        wait_for(lambda: not path.exists(), "the agent to leave with its server")
+        assert "stopped: devdb down" in (root / ".devdb" / "agent.log").read_text()
+        devdb(root, "up", "--no-app", check=True)
+        assert reset(root)["by_agent"] is False  # no agent yet: this reset starts one
+        wait_for(lambda: answers(path), "the agent started by the reset")
+        assert reset(root)["by_agent"] is True
+    finally:
+        destroy(root)
+
+
 def test_no_agent_when_turned_off_and_none_after_destroy(tmp_path: Path) -> None:
     root = make_demo_project(tmp_path, engine="embedded")
     path = agent.socket_path(root.resolve())

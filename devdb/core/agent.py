@@ -79,6 +79,23 @@ def ask_reset(root: Path, *, keep_previous: bool) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
+def stop_agent(root: Path, timeout: float = 3.0) -> bool:
+    """Ask the checkout's agent to leave now (`devdb down`); True when it said it would.
+    An agent busy past `timeout` leaves by itself when it finds the server gone."""
+    path = socket_path(root)
+    if not path.exists() or not _private(path.parent):
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+            sock.sendall(json.dumps({"stop": True}).encode() + b"\n")
+            reply = json.loads(_read_line(sock) or "{}")
+    except (OSError, ValueError):
+        return False
+    return bool(reply.get("stopped"))
+
+
 def _read_line(sock: socket.socket) -> str:
     chunks = []
     while True:
@@ -172,6 +189,10 @@ def _handle(conn: socket.socket, root: Path, stamp: str, password: str) -> bool:
         return True
     if not request:
         return True  # a probe: connected and closed
+    if request.get("stop"):  # any devdb may ask: the server is going away
+        _log(root, "stopped: devdb down")
+        _reply(conn, {"stopped": True})
+        return False
     if request.get("devdb") != stamp:
         _log(root, f"declined and stopped: a client of another devdb ({request.get('devdb')})")
         _reply(conn, {"declined": "another devdb"})

@@ -18,6 +18,9 @@ def down(config: Config) -> bool:
         project = open_project(config, create=False)
         if project.engine_name == "external":
             raise DevdbError("devdb never stops an external server", "stop it where it runs")
+        from devdb.core.agent import stop_agent
+
+        stop_agent(config.project_root)  # before its server goes: no refill cut short
         return project.engine.stop()
 
 

@@ -246,7 +246,8 @@ def measure(root: Path, engine: str, schema: str, args: argparse.Namespace) -> d
     test_server = prepare_server(load_config(root))
     template = ensure_current_template(test_server)
     row["cold_setup_s"] = time.perf_counter() - started
-    scratch = scratch_tablespace(test_server, template, on_fallback=log)  # as the plugin does
+    room = scratch_tablespace(test_server, template, on_fallback=log)  # as the plugin does
+    scratch = room.tablespace if room else None
     row["clones_in"] = "memory" if scratch else "disk"
     row["scratch_setup_ms"] = test_server.timings["scratch"] * 1000
     log(f"{engine}/{schema}: server up and template built in {row['cold_setup_s']:.1f} s")

@@ -90,16 +90,16 @@ class ClonePool:
         scratch: str | None = None,
         makers: int | None = None,
         workers: int = 1,
+        room: int | None = None,
     ) -> None:
         self.server = server
         self.template = template
         self.database = database
         self.run = run
         self.prefix = f"{clone_prefix(database)}{worker}_{run}_"
-        if ahead is None:
-            ahead = SCRATCH_AHEAD if scratch is not None else AHEAD
-        if makers is None:
-            makers = default_makers(scratch is not None, workers)
+        default_makers, default_ahead = pool_shape(scratch is not None, workers, room)
+        ahead = default_ahead if ahead is None else ahead
+        makers = default_makers if makers is None else makers
         self.ahead = max(0, ahead)  # 0: each clone is made when a test asks for it
         self.scratch = scratch
         self._tablespace = scratch  # None once a create in the scratch space failed
@@ -285,11 +285,15 @@ class ClonePool:
         conn.execute(clone_statement(name, self.template, None))
 
 
-def default_makers(in_memory: bool, workers: int) -> int:
-    """Makers per test process, for `workers` processes (xdist) in the run."""
+def pool_shape(in_memory: bool, workers: int, room: int | None = None) -> tuple[int, int]:
+    """(makers, clones kept ready) per test process, for `workers` processes (xdist) in the
+    run and `room`: the copies of the template a process may keep in memory (None: no limit).
+    Besides those made ahead, about three live at once: in use, being made, being dropped."""
     if not in_memory:
-        return 1
-    return max(1, min(SCRATCH_MAKERS, MAKERS_PER_RUN // max(1, workers)))
+        return 1, AHEAD
+    ahead = SCRATCH_AHEAD if room is None else max(0, min(SCRATCH_AHEAD, room - 3))
+    makers = max(1, min(SCRATCH_MAKERS, MAKERS_PER_RUN // max(1, workers), ahead + 1))
+    return makers, ahead
 
 
 def clone_statement(name: str, template: str, tablespace: str | None) -> str:

@@ -235,6 +235,8 @@ def _devdb_pool(
         warnings.warn(f"devdb: {message}", stacklevel=1)
 
     worker, run = _worker(pytestconfig)
+    workers = _env_int("PYTEST_XDIST_WORKER_COUNT") or 1
+    room = scratch_tablespace(_devdb_server, devdb_template, on_fallback=warn, processes=workers)
     pool = ClonePool(
         _devdb_server.server,
         devdb_template,
@@ -243,8 +245,9 @@ def _devdb_pool(
         run=run,
         ahead=_env_int(ENV_AHEAD),
         makers=_env_int(ENV_MAKERS),
-        workers=_env_int("PYTEST_XDIST_WORKER_COUNT") or 1,
-        scratch=scratch_tablespace(_devdb_server, devdb_template, on_fallback=warn),
+        workers=workers,
+        scratch=room.tablespace if room else None,
+        room=room.copies if room else None,
     )
     try:
         yield pool

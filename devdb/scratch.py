@@ -14,7 +14,7 @@ succeeds without looking at pg_database, and would leave those databases pointin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from devdb.errors import DevdbError
 
@@ -22,38 +22,49 @@ if TYPE_CHECKING:
     from devdb.engines.base import ScratchSpace, Server
 
 TABLESPACE = "devdb_scratch"
-# Several copies of the template live at once, up to five per test process (in use, made ahead,
-# being made, being dropped; see devdb.clonepool), next to what tests write: a template may use
-# at most this share of the space. A create that finds it full is retried on disk.
-TEMPLATE_SHARE = 0.1
+# Copies of the template live there at once (in use, ready, being made, being dropped; see
+# devdb.clonepool) next to what tests write: the copies may fill at most this share of it.
+ROOM_SHARE = 0.5
+MIN_COPIES = 3  # per test process: one in use, one being made, one being dropped
 _LOCK = "devdb-scratch-tablespace"  # xdist workers all get here at once
 
 
-def ensure_scratch_tablespace(server: Server, space: ScratchSpace, template: str) -> str:
-    """The name of a working tablespace at `space.path`, made or repaired as needed.
+class ScratchRoom(NamedTuple):
+    tablespace: str
+    copies: int  # of the template, per test process, that fit
 
-    DevdbError when the template is too big for the space; psycopg errors pass through.
+
+def ensure_scratch_tablespace(
+    server: Server, space: ScratchSpace, template: str, processes: int = 1
+) -> ScratchRoom:
+    """A working tablespace at `space.path`, made or repaired as needed, and how many copies
+    of the template each of `processes` test processes may keep there.
+
+    DevdbError when fewer than MIN_COPIES fit; psycopg errors pass through.
     """
     import psycopg
 
     with psycopg.connect(server.conninfo(), autocommit=True, connect_timeout=10) as conn:
-        _check_room(conn, template, space)
+        copies = _copies_that_fit(conn, template, space, max(1, processes))
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_LOCK,))  # until disconnect
         state = _tablespace_state(conn, space.path)
         if state == "broken":
             _drop_tablespace(conn)
         if state != "ok":
             _create_tablespace(conn, space.path)
-    return TABLESPACE
+    return ScratchRoom(TABLESPACE, copies)
 
 
-def _check_room(conn: Any, template: str, space: ScratchSpace) -> None:
-    size = conn.execute("SELECT pg_database_size(%s)", (template,)).fetchone()[0]
-    if size > space.size * TEMPLATE_SHARE:
+def _copies_that_fit(conn: Any, template: str, space: ScratchSpace, processes: int) -> int:
+    size = max(1, conn.execute("SELECT pg_database_size(%s)", (template,)).fetchone()[0])
+    copies = int(space.size * ROOM_SHARE // size) // processes
+    if copies < MIN_COPIES:
         raise DevdbError(
-            f"the template ({_mb(size)}) is too big for the {_mb(space.size)} in memory",
+            f"the template ({_mb(size)}) is too big for the {_mb(space.size)} in memory"
+            + (f" shared by {processes} test processes" if processes > 1 else ""),
             'per-test databases are made on disk; set per_test_databases = "disk" to say so',
         )
+    return copies
 
 
 def _tablespace_state(conn: Any, path: str) -> str:

@@ -17,13 +17,13 @@ from devdb.clonepool import (
     KEPT_COMMENT,
     ClonePool,
     clone_prefix,
-    default_makers,
+    pool_shape,
     sweep_abandoned,
 )
 from devdb.engines.base import ScratchSpace, Server
 from devdb.engines.embedded import EmbeddedEngine
 from devdb.errors import DevdbError
-from devdb.scratch import ensure_scratch_tablespace
+from devdb.scratch import ROOM_SHARE, ensure_scratch_tablespace
 from devdb.snapshots import drop
 
 
@@ -132,7 +132,7 @@ def scratch_space(pg_engine: EmbeddedEngine) -> ScratchSpace:
 @pytest.fixture
 def scratch(pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str]) -> str:
     """The scratch tablespace on the session's server (made once, reused by later tests)."""
-    return ensure_scratch_tablespace(pg_server, scratch_space, template[1])
+    return ensure_scratch_tablespace(pg_server, scratch_space, template[1]).tablespace
 
 
 def test_clones_live_in_the_scratch_tablespace_and_a_kept_one_moves_to_disk(
@@ -171,7 +171,7 @@ def test_a_scratch_space_emptied_under_the_server_is_repaired(
     for entry in Path(scratch_space.path).iterdir():
         shutil.rmtree(entry)
 
-    assert ensure_scratch_tablespace(pg_server, scratch_space, name) == scratch
+    assert ensure_scratch_tablespace(pg_server, scratch_space, name).tablespace == scratch
     with admin(pg_server) as conn:
         assert not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (stale,)).fetchone()
     pool = ClonePool(pg_server, name, template[0], worker="main", run="4e9a12", scratch=scratch)
@@ -184,10 +184,18 @@ def test_a_scratch_space_emptied_under_the_server_is_repaired(
     assert pool.stats.on_disk_because is None
 
 
-def test_a_template_too_big_for_the_scratch_space_is_refused(
+def test_the_room_is_counted_in_copies_and_a_template_too_big_is_refused(
     pg_server: Server, scratch_space: ScratchSpace, template: tuple[str, str]
 ) -> None:
-    tiny = dataclasses.replace(scratch_space, size=2**20)  # a tenth: less than any database
+    with admin(pg_server) as conn:
+        size = conn.execute("SELECT pg_database_size(%s)", (template[1],)).fetchone()[0]
+    three = dataclasses.replace(scratch_space, size=int(size * 3 / ROOM_SHARE) + 1)
+    assert ensure_scratch_tablespace(pg_server, three, template[1]).copies == 3
+    with pytest.raises(DevdbError) as shared:
+        ensure_scratch_tablespace(pg_server, three, template[1], processes=2)
+    assert "shared by 2 test processes" in shared.value.message
+
+    tiny = dataclasses.replace(scratch_space, size=2**20)  # less than any database
     with pytest.raises(DevdbError) as raised:
         ensure_scratch_tablespace(pg_server, tiny, template[1])
     assert "too big for the 1 MB in memory" in raised.value.message
@@ -255,6 +263,10 @@ def test_makers_in_memory_hand_each_clone_out_once_to_concurrent_tests(
     assert clones(pg_server, database) == []
 
 
-def test_makers_shrink_with_many_xdist_workers_and_stay_one_on_disk() -> None:
-    assert [default_makers(True, workers) for workers in (1, 2, 4, 6, 12, 32)] == [3, 3, 3, 2, 1, 1]
-    assert default_makers(False, 1) == 1
+def test_pool_shape_shrinks_with_many_xdist_workers_and_little_room() -> None:
+    """(makers, clones kept ready): fewer makers past 4 workers (12 in all), fewer clones
+    ahead when few copies of the template fit in memory, one maker on disk."""
+    shapes = [pool_shape(True, workers) for workers in (1, 2, 4, 6, 12, 32)]
+    assert shapes == [(3, 2), (3, 2), (3, 2), (2, 2), (1, 2), (1, 2)]
+    assert [pool_shape(True, 1, room) for room in (40, 5, 4, 3)] == [(3, 2), (3, 2), (2, 1), (1, 0)]
+    assert pool_shape(False, 1) == (1, 1)

@@ -6,12 +6,15 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
+
+if TYPE_CHECKING:
+    from devdb.scratch import ScratchRoom
 
 
 @dataclass
@@ -83,11 +86,12 @@ def ensure_current_template(test_server: TestServer, progress: Progress = _noop)
 
 
 def scratch_tablespace(
-    test_server: TestServer, template: str, on_fallback: Progress = _noop
-) -> str | None:
-    """The tablespace in memory for per-test databases, made or repaired; None: the default
-    one, on disk. By config, when the engine has no tmpfs, or when anything about it fails:
-    `on_fallback` hears why, and tests run all the same, only slower."""
+    test_server: TestServer, template: str, on_fallback: Progress = _noop, processes: int = 1
+) -> ScratchRoom | None:
+    """The tablespace in memory for per-test databases, made or repaired, and the copies of
+    the template each of `processes` test processes may keep there; None: on disk. By config,
+    when the engine has no tmpfs, or when anything about it fails: `on_fallback` hears why,
+    and tests run all the same, only slower."""
     project = test_server.project
     if project.config.per_test_databases != "memory":
         return None
@@ -98,7 +102,7 @@ def scratch_tablespace(
         space = project.engine.scratch_space()
         if space is None:
             return None
-        return ensure_scratch_tablespace(test_server.server, space, template)
+        return ensure_scratch_tablespace(test_server.server, space, template, processes)
     except Exception as exc:  # never fail a test run for the sake of speed
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         on_fallback(f"per-test databases are made on disk: {first}")

@@ -86,7 +86,7 @@ def run_plain_up(options: PlainUp) -> int | None:
         from devdb.projectroot import find_project_root
 
         config = load_config(find_project_root(options.project or Path.cwd()))
-        result = warm_up(config)
+        result = warm_up(config, progress=(lambda _message: None) if options.as_json else step)
         if result is None:
             return None
         if options.as_json:

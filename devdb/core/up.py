@@ -51,10 +51,10 @@ class UpResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def warm_up(config: Config) -> UpResult | None:
+def warm_up(config: Config, progress: Progress = _noop) -> UpResult | None:
     """`up` when there is nothing to do (see _warm); None when there is: then call `up`."""
     started = time.monotonic()
-    with project_lock(config):
+    with project_lock(config, progress):
         project = open_project(config)
         result = _warm(project, *current_hashes(project))
     if result is not None:

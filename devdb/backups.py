@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devdb.background import InThread
 from devdb.errors import DevdbError
 from devdb.servertools import CHUNK, run_from_source, run_to_sink, tool_run
 from devdb.tablestats import CHECKSUM_METHOD, TableStat, scalar, table_stats
@@ -266,24 +266,15 @@ def dump_database(
             f"cannot connect to database {database} to back it up: {_first_line(exc)}",
             "is the server running? (`devdb status`)",
         ) from exc
-    stats: dict[str, Any] = {}
-    worker: threading.Thread | None = None
+    worker: InThread[dict[str, TableStat]] | None = None
     try:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         snapshot = scalar(conn, "SELECT pg_export_snapshot()")
         version = scalar(conn, "SHOW server_version")
         revision = db_revisions(conn)
-
-        def compute() -> None:
-            try:
-                stats["tables"] = table_stats(conn)
-            except BaseException as exc:
-                stats["error"] = exc
-
-        worker = threading.Thread(target=compute, daemon=True)
         run = tool_run(engine, server, "pg_dump", ["-Fc", f"--snapshot={snapshot}", "-d", database])
-        worker.start()
+        worker = InThread(table_stats, conn)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
 
@@ -301,11 +292,14 @@ def dump_database(
                 f"pg_dump failed (exit {code}): {errors or 'no message'}",
                 "see `devdb logs` for the server's side",
             )
-        if "error" in stats:
-            error = stats["error"]
-            if isinstance(error, DevdbError):
-                raise error
-            raise DevdbError(f"reading row counts and checksums failed: {_first_line(error)}")
+        try:
+            tables = worker.result()
+        except DevdbError:
+            raise
+        except BaseException as error:
+            raise DevdbError(
+                f"reading row counts and checksums failed: {_first_line(error)}"
+            ) from error
         os.replace(partial, dest)
     except OSError as exc:
         raise DevdbError(
@@ -323,7 +317,7 @@ def dump_database(
         size=dest.stat().st_size,
         sha256=digest.hexdigest(),
         seconds=time.monotonic() - started,
-        tables=stats["tables"],
+        tables=tables,
         revision=revision,
         server_version=str(version),
     )

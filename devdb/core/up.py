@@ -29,8 +29,6 @@ from devdb.readiness import wait_until_ready
 from devdb.snapshots import create_from
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from devdb.migrations.runner import MigrationSession
 
 
@@ -160,8 +158,10 @@ def _cold(
         )
         timings["server"] = time.monotonic() - mark
         # the test database needs nothing else: made while the working one is migrated
+        from devdb.background import InThread
+
         test_database = (
-            None if external else _InThread(create_database, server, project.test_database)
+            None if external else InThread(create_database, server, project.test_database)
         )
 
         from devdb.core.drift import detect_drift
@@ -210,7 +210,7 @@ def _cold(
             )  # first reset
             applied = ["(template)"] if built else []
         if test_database is not None:
-            test_database.wait()
+            test_database.result()
         extensions = ensure_extensions(server, project.database, config.extensions, engine.name)
         timings["database"] = time.monotonic() - mark
 
@@ -245,28 +245,6 @@ def _cold(
     finally:
         if early is not None:  # not handed to ensure_template (which releases it), or failed
             early.release()
-
-
-class _InThread:
-    """fn(*args) in a thread of its own; wait() joins it and raises what it raised."""
-
-    def __init__(self, fn: Callable[..., object], *args: object) -> None:
-        import threading
-
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[..., object], *args: object) -> None:
-        try:
-            fn(*args)
-        except BaseException as exc:
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def _early_template_build(

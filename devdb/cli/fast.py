@@ -12,6 +12,7 @@ commands print the same reports (`report_reset`, `report_warm_up`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -78,31 +79,32 @@ def parse_plain_up(argv: list[str]) -> PlainUp | None:
 
 def run_plain_up(options: PlainUp) -> int | None:
     """A warm `up` (exit code), or None when there is work to do: the typer app does it."""
-    from devdb.errors import DevdbError
+    return _boundary(lambda: _up(options))
 
-    try:
-        from devdb.config import load_config
-        from devdb.core.up import warm_up
-        from devdb.projectroot import find_project_root
 
-        config = load_config(find_project_root(options.project or Path.cwd()))
-        result = warm_up(config, progress=(lambda _message: None) if options.as_json else step)
-        if result is None:
-            return None
-        if options.as_json:
-            print_json({k: v for k, v in result.__dict__.items() if k != "env"})
-            return 0
-        report_warm_up(result.__dict__)
-        if options.no_app:
-            return 0
-        from devdb.applaunch import launch_app
+def _up(options: PlainUp) -> int | None:
+    from devdb.config import load_config
+    from devdb.core.up import warm_up
+    from devdb.projectroot import find_project_root
 
-        return launch_app(config, result.env, say)
-    except DevdbError as exc:
-        error(exc.message, exc.hint)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    config = load_config(find_project_root(options.project or Path.cwd()))
+    result = warm_up(config, progress=_progress(options.as_json))
+    if result is None:
+        return None
+    if options.as_json:
+        print_json(up_fields(result.__dict__))
+        return 0
+    report_warm_up(result.__dict__)
+    if options.no_app:
+        return 0
+    from devdb.applaunch import launch_app
+
+    return launch_app(config, result.env, say)
+
+
+def up_fields(result: dict[str, Any]) -> dict[str, Any]:
+    """What `up --json` prints of an UpResult: all but the app's environment (passwords)."""
+    return {k: v for k, v in result.items() if k != "env"}
 
 
 def report_warm_up(result: dict[str, Any]) -> None:
@@ -117,17 +119,27 @@ def report_warm_up(result: dict[str, Any]) -> None:
 
 def run_plain_reset(options: PlainReset) -> int:
     """The same as the typer `reset --yes`, errors included; returns the exit code."""
+    return _boundary(lambda: _report(_reset(options), options)) or 0
+
+
+def _boundary(fn: Callable[[], int | None]) -> int | None:
+    """The typer app's error boundary (cli._common.run) without rich: an expected failure is
+    one line and exit 1, Ctrl-C exit 130."""
     from devdb.errors import DevdbError
 
     try:
-        _report(_reset(options), options)
+        return fn()
     except DevdbError as exc:
         error(exc.message, exc.hint)
         return 1
     except KeyboardInterrupt:
         say(f"{paint('interrupted', 'yellow')} — run the same command again to finish")
         return 130
-    return 0
+
+
+def _progress(as_json: bool) -> Callable[[str], None]:
+    """Steps on stderr for people; nothing beside --json."""
+    return (lambda _message: None) if as_json else step
 
 
 def _reset(options: PlainReset) -> dict[str, Any]:
@@ -144,17 +156,18 @@ def _reset(options: PlainReset) -> dict[str, Any]:
 
     result = reset(
         load_config(root),
-        progress=(lambda _message: None) if options.as_json else step,
+        progress=_progress(options.as_json),
         keep_previous=not options.no_backup,
     )
     return dict(result.__dict__)
 
 
-def _report(result: dict[str, Any], options: PlainReset) -> None:
+def _report(result: dict[str, Any], options: PlainReset) -> int:
     if options.as_json:
         print_json(result)
     else:
         report_reset(result, no_backup=options.no_backup)
+    return 0
 
 
 def report_reset(result: dict[str, Any], *, no_backup: bool) -> None:

@@ -55,12 +55,12 @@ def up(
                 config, progress=progress, reset_on_drift=reset_on_drift, no_backup=no_backup
             )
         )
+    from devdb.cli.fast import report_warm_up, up_fields
+
     if as_json:
-        print_json({k: v for k, v in result.__dict__.items() if k != "env"})
+        print_json(up_fields(result.__dict__))
         return
     if result.warm:
-        from devdb.cli.fast import report_warm_up
-
         report_warm_up(result.__dict__)
     else:
         for note in result.notes:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devdb.background import InThread
-from devdb.errors import DevdbError
+from devdb.errors import DevdbError, first_line
 from devdb.servertools import CHUNK, run_from_source, run_to_sink, tool_run
 from devdb.tablestats import CHECKSUM_METHOD, TableStat, scalar, table_stats
 
@@ -263,7 +263,7 @@ def dump_database(
         conn = psycopg.connect(server.conninfo(database), connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DevdbError(
-            f"cannot connect to database {database} to back it up: {_first_line(exc)}",
+            f"cannot connect to database {database} to back it up: {first_line(exc)}",
             "is the server running? (`devdb status`)",
         ) from exc
     worker: InThread[dict[str, TableStat]] | None = None
@@ -298,7 +298,7 @@ def dump_database(
             raise
         except BaseException as error:
             raise DevdbError(
-                f"reading row counts and checksums failed: {_first_line(error)}"
+                f"reading row counts and checksums failed: {first_line(error)}"
             ) from error
         os.replace(partial, dest)
     except OSError as exc:
@@ -370,8 +370,3 @@ class _admin:
 
     def __exit__(self, *exc: object) -> None:
         self.conn.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -38,7 +38,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devdb.errors import DevdbError
+from devdb.errors import DevdbError, first_line
 from devdb.snapshots import ident
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ class ClonePool:
                 if not (exc.sqlstate or "").startswith(SCRATCH_TROUBLE):
                     raise
                 self._tablespace = None
-                self.stats.on_disk_because = _first_line(exc)
+                self.stats.on_disk_because = first_line(exc)
         conn.execute(clone_statement(name, self.template, None))
 
 
@@ -371,9 +371,9 @@ def _move_to_disk(conn: Any, name: str, attempts: int = 3) -> None:
             conn.execute(f"ALTER DATABASE {ident(name)} SET TABLESPACE pg_default")
             return
         except psycopg.errors.ObjectInUse as exc:
-            reason = _first_line(exc)  # a session connected again in between: once more
+            reason = first_line(exc)  # a session connected again in between: once more
         except psycopg.Error as exc:
-            reason = _first_line(exc)
+            reason = first_line(exc)
             break
     warnings.warn(
         f"devdb: kept database {name} stays in memory, lost when the server restarts ({reason})",
@@ -389,10 +389,6 @@ def _as_devdb_error(exc: BaseException) -> DevdbError:
     if isinstance(exc, DevdbError):
         return exc
     return DevdbError(
-        f"could not clone the template: {_first_line(exc)}",
+        f"could not clone the template: {first_line(exc)}",
         "is the server still running? see `devdb status` and `devdb logs`",
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

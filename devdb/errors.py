@@ -17,3 +17,10 @@ class DevdbError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text (its type's name when it has none): for one-line
+    messages built around another library's error."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

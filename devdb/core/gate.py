@@ -24,7 +24,7 @@ from devdb.backups import BackupInfo
 from devdb.config import Config, require_alembic
 from devdb.core.project import Progress, Project, _noop
 from devdb.engines.base import Server
-from devdb.errors import DevdbError
+from devdb.errors import DevdbError, first_line
 from devdb.migrations.scripts import ancestors
 from devdb.tablestats import TableStat
 
@@ -266,7 +266,7 @@ def ensure_backup(
             f"{exc.hint + '; or ' if exc.hint else ''}pass --no-backup to {action} without one",
         ) from exc
     except (OSError, psycopg.Error) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         raise DevdbError(
             f"backup before {action} failed, so nothing was changed: {first}",
             f"pass --no-backup to {action} without one",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project
 from devdb.engines.base import Server
-from devdb.errors import DevdbError
+from devdb.errors import DevdbError, first_line
 
 if TYPE_CHECKING:
     from devdb.scratch import ScratchRoom
@@ -104,7 +104,7 @@ def scratch_tablespace(
             return None
         return ensure_scratch_tablespace(test_server.server, space, template, processes)
     except Exception as exc:  # never fail a test run for the sake of speed
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         on_fallback(f"per-test databases are made on disk: {first}")
         return None
     finally:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devdb.errors import DevdbError
+from devdb.errors import DevdbError, first_line
 
 # Alembic loads every *.py in a versions folder except __init__.py and editor lock files.
 _IGNORED_NAME = re.compile(r"^(__init__\.py|\.#.*)$")
@@ -58,7 +58,7 @@ def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
         try:
             parser.read(ini_path, encoding="utf-8")
         except configparser.Error as exc:
-            raise DevdbError(f"Cannot parse {ini_path.name}: {_first_line(exc)}") from exc
+            raise DevdbError(f"Cannot parse {ini_path.name}: {first_line(exc)}") from exc
         if parser.has_section(section):
             for key in parser.options(section):
                 if key == "here":
@@ -67,7 +67,7 @@ def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
                     opts[key] = parser.get(section, key)
                 except configparser.Error as exc:
                     raise DevdbError(
-                        f"Cannot read {key} in {ini_path.name}: {_first_line(exc)}"
+                        f"Cannot read {key} in {ini_path.name}: {first_line(exc)}"
                     ) from exc
         pyproject = here / "pyproject.toml"
         if pyproject.is_file():  # alembic >= 1.16: ini values win, [tool.alembic] fills gaps
@@ -262,7 +262,7 @@ def _toml_options(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DevdbError(f"Cannot parse {path}: {_first_line(exc)}") from exc
+        raise DevdbError(f"Cannot parse {path}: {first_line(exc)}") from exc
     section = data.get("tool", {}).get("alembic", {})
     here = str(path.parent)
     out: dict[str, Any] = {}
@@ -315,8 +315,3 @@ def _rel(path: Path, base: Path) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -57,8 +57,8 @@ def ask_reset(root: Path, *, keep_previous: bool) -> dict[str, Any] | None:
     """The agent's reset result, or None when there is no agent or it declined."""
     if not enabled():
         return None
-    path = socket_path(root)
-    if not path.exists() or not _private(path.parent):
+    path = _agent_socket(root)
+    if path is None:
         return None
     request = {
         "reset": {"keep_previous": keep_previous},
@@ -67,33 +67,34 @@ def ask_reset(root: Path, *, keep_previous: bool) -> dict[str, Any] | None:
         # and resets by itself
         "until": time.time() + REPLY_TIMEOUT - 1,
     }
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(REPLY_TIMEOUT)
-            sock.connect(str(path))
-            sock.sendall(json.dumps(request).encode() + b"\n")
-            reply = json.loads(_read_line(sock) or "{}")
-    except (OSError, ValueError):
-        return None
-    result = reply.get("result")
+    result = _exchange(path, request, REPLY_TIMEOUT).get("result")
     return result if isinstance(result, dict) else None
 
 
 def stop_agent(root: Path, timeout: float = 3.0) -> bool:
     """Ask the checkout's agent to leave now (`devdb down`); True when it said it would.
     An agent busy past `timeout` leaves by itself when it finds the server gone."""
+    path = _agent_socket(root)
+    return path is not None and bool(_exchange(path, {"stop": True}, timeout).get("stopped"))
+
+
+def _agent_socket(root: Path) -> Path | None:
+    """The socket of the checkout's agent, when there is one we may trust."""
     path = socket_path(root)
-    if not path.exists() or not _private(path.parent):
-        return False
+    return path if path.exists() and _private(path.parent) else None
+
+
+def _exchange(path: Path, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Send one request line, read the reply line; {} when the agent could not answer."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(str(path))
-            sock.sendall(json.dumps({"stop": True}).encode() + b"\n")
+            sock.sendall(json.dumps(message).encode() + b"\n")
             reply = json.loads(_read_line(sock) or "{}")
     except (OSError, ValueError):
-        return False
-    return bool(reply.get("stopped"))
+        return {}
+    return reply if isinstance(reply, dict) else {}
 
 
 def _read_line(sock: socket.socket) -> str:

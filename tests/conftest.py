@@ -15,6 +15,8 @@ from devdb.engines.embedded import EmbeddedEngine
 from devdb.readiness import wait_until_ready
 from devdb.state import new_password
 
+from e2e_util import destroy, make_demo_project
+
 IN_CI = os.environ.get("DEVDB_REQUIRE_DOCKER") == "1"
 
 
@@ -101,3 +103,14 @@ def engine_settings(request: pytest.FixtureRequest) -> dict[str, str]:
     if request.param == "docker":
         return {"engine": "docker", "image": request.getfixturevalue("offline_image")}
     return {"engine": "embedded"}
+
+
+@pytest.fixture
+def plugin_demo(pytester: pytest.Pytester, engine_settings: dict[str, str]) -> Iterator[Path]:
+    """A copy of the demo backend at the root of a pytester folder, on each engine: inner
+    pytest runs there find its devdb config, as a project's own test suite would."""
+    root = make_demo_project(pytester.path, **engine_settings)
+    try:
+        yield root
+    finally:
+        destroy(root)

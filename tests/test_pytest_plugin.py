@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -16,7 +15,7 @@ import pytest
 
 from devdb.engines.base import Server
 
-from e2e_util import destroy, make_demo_project, run_inner, server_of
+from e2e_util import make_demo_project, run_inner, server_of
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.xdist_group("plugin")
@@ -102,27 +101,18 @@ def databases(server: Server, like: str) -> list[str]:
         return [row[0] for row in rows]
 
 
-@pytest.fixture
-def demo(pytester: pytest.Pytester, engine_settings: dict[str, str]) -> Iterator[Path]:
-    root = make_demo_project(pytester.path, **engine_settings)
-    try:
-        yield root
-    finally:
-        destroy(root)
-
-
 def test_clone_per_test_is_isolated_and_seeded_alone_and_under_xdist(
-    pytester: pytest.Pytester, demo: Path
+    pytester: pytest.Pytester, plugin_demo: Path
 ) -> None:
-    (demo / "test_inner.py").write_text(ISOLATION)
-    (demo / "test_readme.py").write_text(readme_example())
-    plain = run_inner(pytester, demo, "-p", "no:xdist")
+    (plugin_demo / "test_inner.py").write_text(ISOLATION)
+    (plugin_demo / "test_readme.py").write_text(readme_example())
+    plain = run_inner(pytester, plugin_demo, "-p", "no:xdist")
     plain.assert_outcomes(passed=13)
-    server = server_of(demo)
+    server = server_of(plugin_demo)
     assert databases(server, r"app\_\_t\_%") == []  # every clone dropped
     assert len(databases(server, r"app\_\_tpl\_%")) == 1
 
-    parallel = run_inner(pytester, demo, "-n", "2")
+    parallel = run_inner(pytester, plugin_demo, "-n", "2")
     parallel.assert_outcomes(passed=13)
     names = [path.name for path in (pytester.path / "names").iterdir()]
     assert len(names) == 12 and len(set(names)) == 12
@@ -134,9 +124,11 @@ def test_clone_per_test_is_isolated_and_seeded_alone_and_under_xdist(
     assert len(databases(server, r"app\_\_tpl\_%")) == 1  # built once, shared by both workers
 
 
-def test_keep_failed_keeps_the_database_and_names_it(pytester: pytest.Pytester, demo: Path) -> None:
-    (demo / "test_inner.py").write_text(FAILING)
-    result = run_inner(pytester, demo, "-n", "2", "--devdb-keep-failed")
+def test_keep_failed_keeps_the_database_and_names_it(
+    pytester: pytest.Pytester, plugin_demo: Path
+) -> None:
+    (plugin_demo / "test_inner.py").write_text(FAILING)
+    result = run_inner(pytester, plugin_demo, "-n", "2", "--devdb-keep-failed")
     result.assert_outcomes(passed=1, failed=1)
     output = result.stdout.str()
     kept = re.findall(r"kept database (app__t_gw\d_[0-9a-f]{6}_\d+)", output)
@@ -145,14 +137,14 @@ def test_keep_failed_keeps_the_database_and_names_it(pytester: pytest.Pytester, 
     assert "databases kept for failed tests" in output
     assert f"{name}  (test_inner.py::test_breaks)" in output
 
-    server = server_of(demo)
+    server = server_of(plugin_demo)
     assert databases(server, r"app\_\_t\_%") == [name]  # the passing test's clone is gone
     with psycopg.connect(server.conninfo(name)) as conn:
         assert conn.execute("SELECT 1 FROM users WHERE email = 'broken@example.com'").fetchone()
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
-    again = run_inner(pytester, demo)  # without the option, a failed test's clone goes too
+    again = run_inner(pytester, plugin_demo)  # without the option, a failed test's clone goes too
     again.assert_outcomes(passed=1, failed=1)
     assert "kept database" not in again.stdout.str()
     assert databases(server, r"app\_\_t\_%") == []

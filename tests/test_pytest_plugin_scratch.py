@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -49,15 +48,6 @@ IN_MEMORY = INNER.format(tablespace=TABLESPACE, location="/dev/shm/")
 ON_DISK = INNER.format(tablespace="pg_default", location="")
 
 
-@pytest.fixture
-def demo(pytester: pytest.Pytester, engine_settings: dict[str, str]) -> Iterator[Path]:
-    root = make_demo_project(pytester.path, **engine_settings)
-    try:
-        yield root
-    finally:
-        destroy(root)
-
-
 def admin_query(server: Server, query: str, *params: object) -> list[tuple[object, ...]]:
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         cursor = conn.execute(query, params or None)
@@ -89,14 +79,14 @@ def restart_as_after_a_reboot(root: Path) -> None:
 
 
 def test_test_databases_live_in_memory_kept_ones_on_disk_and_a_restart_is_repaired(
-    pytester: pytest.Pytester, demo: Path
+    pytester: pytest.Pytester, plugin_demo: Path
 ) -> None:
-    (demo / "test_inner.py").write_text(IN_MEMORY)
-    first = run_inner(pytester, demo, "-n", "2", "--devdb-keep-failed")
+    (plugin_demo / "test_inner.py").write_text(IN_MEMORY)
+    first = run_inner(pytester, plugin_demo, "-n", "2", "--devdb-keep-failed")
     first.assert_outcomes(passed=2, failed=1)
     assert "UserWarning: devdb" not in first.stdout.str()  # nothing fell back to disk
     kept = re.findall(r"kept database (app__t_gw\d_[0-9a-f]{6}_\d+)", first.stdout.str())[0]
-    server = server_of(demo)
+    server = server_of(plugin_demo)
     assert tablespace_of(server, kept) == "pg_default"  # survives the restart below
     oid = scratch_oid(server)
     assert oid is not None
@@ -108,18 +98,18 @@ def test_test_databases_live_in_memory_kept_ones_on_disk_and_a_restart_is_repair
         server, f'CREATE DATABASE {stale} TEMPLATE "{template[0][0]}" TABLESPACE {TABLESPACE}'
     )
 
-    restart_as_after_a_reboot(demo)
-    again = run_inner(pytester, demo, "-n", "2", "-k", "where_it_lives")
+    restart_as_after_a_reboot(plugin_demo)
+    again = run_inner(pytester, plugin_demo, "-n", "2", "-k", "where_it_lives")
     again.assert_outcomes(passed=2)
     assert "UserWarning: devdb" not in again.stdout.str()
-    server = server_of(demo)
+    server = server_of(plugin_demo)
     assert scratch_oid(server) not in (None, oid)  # made anew
     assert admin_query(server, "SELECT 1 FROM pg_database WHERE datname = %s", stale) == []
     with psycopg.connect(server.conninfo(kept)) as conn:
         assert conn.execute("SELECT 1 FROM users WHERE email = 'broken@example.com'").fetchone()
 
-    engine = open_project(load_config(demo), create=False).engine
-    destroy(demo)
+    engine = open_project(load_config(plugin_demo), create=False).engine
+    destroy(plugin_demo)
     if isinstance(engine, EmbeddedEngine):
         assert not engine.scratch.exists()
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devdb.detect import discover, slug
+from devdb.detect import Configured, discover, slug
 from devdb.errors import DevdbError
+from devdb.project.evidence import Fact
 from devdb.projectroot import find_project_root
 
 DEFAULT_IMAGE = "pgvector/pgvector:0.8.1-pg18"
@@ -34,10 +35,13 @@ class Config:
     alembic_ini: Path | None = None
     env_example: Path | None = None
     env_file: Path | None = None
+    env_readers: list[Path] = field(default_factory=list)  # other env files the stack reads
     fixtures_dir: Path | None = None
     app_dir: Path | None = None
     app_command: list[str] = field(default_factory=list)
     python: str = sys.executable
+    python_path: list[Path] = field(default_factory=list)  # PYTHONPATH for migrations and app
+    python_problem: str | None = None  # requires-python excludes the interpreter
     env_keys: dict[str, Any] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=lambda: ["vector"])
     embedding_dim: int | None = 384
@@ -50,6 +54,7 @@ class Config:
     per_test_databases: str = "memory"  # the pytest plugin's clones: "memory" or "disk"
     source: str = "discovered"
     notes: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)  # what discovery found, with evidence
 
     @property
     def state_dir(self) -> Path:
@@ -134,23 +139,42 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
             f"unknown key(s) in {source}: {', '.join(sorted(unknown))}",
             "see the configuration reference in the README",
         )
-    found = discover(root)
     name = table.get("project_name") or _project_name(root)
-    config = Config(project_root=root, project_name=name, source=source, notes=list(found.notes))
+    config = Config(project_root=root, project_name=name, source=source)
     for key in _PATH_KEYS:
         value = table.get(key)
         if value is not None:
             setattr(config, key, (root / value).resolve())
-    config.alembic_ini = config.alembic_ini or found.alembic_ini
-    config.env_example = config.env_example or found.env_example
-    config.fixtures_dir = config.fixtures_dir or found.fixtures_dir
-    config.app_dir = config.app_dir or found.app_dir
-    if config.env_file is None:
-        base = config.env_example.parent if config.env_example else (config.app_dir or root)
-        config.env_file = base / ".env"
-    command = table.get("app_command", found.app_command)
-    config.app_command = command.split() if isinstance(command, str) else list(command)
-    config.python = table.get("python") or found.python or sys.executable
+    command = table.get("app_command")
+    if isinstance(command, str):
+        import shlex
+
+        command = shlex.split(command)
+    found = discover(
+        root,
+        Configured(
+            alembic_ini=config.alembic_ini,
+            env_example=config.env_example,
+            env_file=config.env_file,
+            fixtures_dir=config.fixtures_dir,
+            app_dir=config.app_dir,
+            app_command=list(command) if command is not None else None,
+            python=table.get("python"),
+        ),
+        config.state_dir,
+    )
+    config.notes = list(found.notes)
+    config.facts = list(found.facts)
+    config.alembic_ini = found.alembic_ini
+    config.env_example = found.env_example
+    config.env_file = found.env_file
+    config.env_readers = found.env_readers
+    config.fixtures_dir = found.fixtures_dir
+    config.app_dir = found.app_dir
+    config.app_command = list(command) if command is not None else found.app_command
+    config.python = found.python or sys.executable
+    config.python_path = found.python_path
+    config.python_problem = found.python_problem
     for key in (
         "engine",
         "port",
@@ -206,5 +230,10 @@ def require_alembic(config: Config) -> Path:
         raise DevdbError(
             f"no alembic.ini found under {config.project_root}",
             "run devdb from the backend's repository, or set alembic_ini in [tool.devdb]",
+        )
+    if config.python_problem:
+        raise DevdbError(
+            config.python_problem,
+            "create the project's .venv with a Python it supports, or set python in [tool.devdb]",
         )
     return config.alembic_ini

@@ -249,6 +249,11 @@ def _app_service(
     return (name, service, path), notes
 
 
+def app_service(anchor: Path, project_root: Path) -> tuple[str, dict[str, Any], Path] | None:
+    """(name, service, compose file) of the app's service in the nearest compose file(s)."""
+    return _app_service(anchor, project_root)[0]
+
+
 # --- python sources ------------------------------------------------------------------------
 
 

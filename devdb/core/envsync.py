@@ -101,4 +101,7 @@ def app_environment(project: Project, values: dict[str, str]) -> dict[str, str]:
             )
     env.update(os.environ)
     env.update(values)
+    if config.python_path:  # what the project's Dockerfile or src layout puts on sys.path
+        paths = [str(path) for path in config.python_path]
+        env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
     return env

@@ -16,7 +16,7 @@ def discovered_table(config: Config) -> dict[str, Any]:
         if value is not None:
             table[key] = config.rel(value)
     if config.app_command:
-        table["app_command"] = " ".join(config.app_command)
+        table["app_command"] = list(config.app_command)
     if config.env_example is None:
         from devdb.declared_keys import find_declared_keys
 
@@ -57,15 +57,21 @@ def render_table(table: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def init(config: Config, *, write: bool = True) -> tuple[Path, str, bool]:
-    """Returns (file, the table text, whether it was written)."""
+def init(config: Config, *, write: bool = True) -> tuple[Path, str, bool, dict[str, Any]]:
+    """Returns (file, the table text, whether it was written, the table as data)."""
     if config.source != "discovered":
         raise DevdbError(f"already configured in {config.source}", "edit it there")
-    text = render_table(discovered_table(config))
+    if config.alembic_ini is None:
+        raise DevdbError(
+            f"no alembic.ini found under {config.project_root}",
+            "run devdb init in the backend's repository, or write [tool.devdb] alembic_ini = ...",
+        )
+    table = discovered_table(config)
+    text = render_table(table)
     pyproject = config.project_root / "pyproject.toml"
     target = pyproject if pyproject.is_file() else config.project_root / "devdb.toml"
     if write:
         existing = target.read_text() if target.exists() else ""
         separator = "\n" if existing and not existing.endswith("\n\n") else ""
         target.write_text(existing + separator + text)
-    return target, text, write
+    return target, text, write, table

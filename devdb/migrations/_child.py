@@ -164,7 +164,10 @@ def _config(params: dict[str, Any], output_buffer: io.StringIO | None = None) ->
         quiet=True,
         raiseerr=True,
     )
-    return Config(**kwargs)
+    config = Config(**kwargs)
+    if not config.get_main_option("script_location"):  # Flask-Migrate sets it in code
+        config.set_main_option("script_location", os.path.dirname(os.path.abspath(ini)))
+    return config
 
 
 def _read_current(params: dict[str, Any]) -> list[str]:

@@ -75,6 +75,8 @@ def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
                 opts.setdefault(key, value)
 
     location = opts.get("script_location")
+    if not location and (here / "env.py").is_file():
+        location = str(here)  # Flask-Migrate's migrations/alembic.ini: set in code
     if not location:
         raise DevdbError(
             f"No script_location in {ini_path.name}",

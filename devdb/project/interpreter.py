@@ -1,0 +1,157 @@
+"""The Python that runs the project's migrations and app.
+
+Explicit config first; then the virtualenv the user is working in (`VIRTUAL_ENV`); then the
+project's own (`.venv`, `venv`) if it can import Alembic and SQLAlchemy; then devdb's own.
+A committed or half-made `.venv` that cannot is passed over, and said in one line.
+Checks of other interpreters are cached in .devdb/ under the interpreter's file stamp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PROBE = (
+    "import importlib.util as u, sys; "
+    "missing = [m for m in ('alembic', 'sqlalchemy') if u.find_spec(m) is None]; "
+    "print('%d.%d.%d' % sys.version_info[:3]); print(','.join(missing))"
+)
+_VENV_NAMES = (".venv", "venv", "env")
+
+
+@dataclass
+class Interpreter:
+    python: str
+    evidence: str
+    version: tuple[int, ...] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _stamp(python: Path) -> str:
+    try:
+        stat = python.stat()
+    except OSError:
+        return ""
+    return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
+
+
+def _probe(python: Path, cache: dict[str, list[object]]) -> tuple[tuple[int, ...] | None, str]:
+    """(version, the problem or "") — the problem names what it cannot import or run."""
+    key = str(python)
+    stamp = _stamp(python)
+    cached = cache.get(key)
+    if cached and cached[0] == stamp:
+        version = tuple(int(p) for p in str(cached[1]).split(".")) if cached[1] else None
+        return version, str(cached[2])
+    try:
+        result = subprocess.run(
+            [str(python), "-c", _PROBE], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        problem, version_text = f"cannot run it ({exc.__class__.__name__})", ""
+    else:
+        lines = result.stdout.splitlines()
+        if result.returncode != 0 or not lines:
+            problem, version_text = f"cannot run it (exit {result.returncode})", ""
+        else:
+            version_text = lines[0]
+            missing = lines[1] if len(lines) > 1 else ""
+            problem = f"cannot import {missing.replace(',', ', ')}" if missing else ""
+    cache[key] = [stamp, version_text, problem]
+    version = tuple(int(p) for p in version_text.split(".")) if version_text else None
+    return version, problem
+
+
+def _venv_python(folder: Path) -> Path:
+    return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def choose_interpreter(
+    root: Path, folders: list[Path], state_dir: Path, configured: str | None
+) -> Interpreter:
+    own = Interpreter(sys.executable, "devdb's own interpreter", tuple(sys.version_info[:3]))
+    if configured:
+        return Interpreter(configured, "python in the devdb config")
+    cache_path = state_dir / "interpreters.json"
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    before = dict(cache)
+    notes: list[str] = []
+    candidates: list[tuple[Path, str]] = []
+    active = os.environ.get("VIRTUAL_ENV")
+    if active:
+        candidates.append((_venv_python(Path(active)), f"the active virtualenv {active}"))
+    seen: set[Path] = set()
+    for folder in folders:
+        for name in _VENV_NAMES:
+            venv = folder / name
+            if venv in seen or (not (venv / "pyvenv.cfg").is_file() and name == "env"):
+                continue
+            seen.add(venv)
+            if _venv_python(venv).exists() or venv.is_dir():
+                shown = os.path.relpath(venv, root)
+                candidates.append((_venv_python(venv), f"the project's virtualenv {shown}"))
+    chosen: Interpreter | None = None
+    for python, evidence in candidates:
+        if Path(sys.executable) == python or Path(sys.prefix) == python.parent.parent:
+            chosen = Interpreter(sys.executable, evidence, own.version)
+            break
+        version, problem = _probe(python, cache) if python.exists() else (None, "no bin/python")
+        if not problem:
+            chosen = Interpreter(str(python), evidence, version)
+            break
+        notes.append(f"passed over {evidence.split(' ', 2)[-1]}: {problem}")
+    if cache != before:
+        try:
+            state_dir.mkdir(mode=0o700, exist_ok=True)
+            cache_path.write_text(json.dumps(cache))
+        except OSError:
+            pass
+    result = chosen or own
+    result.notes = notes
+    return result
+
+
+_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)\s*([0-9][0-9.]*)(\.\*)?\s*$")
+
+
+def requires_python_problem(root: Path, version: tuple[int, ...] | None) -> str | None:
+    """One line when pyproject's `requires-python` excludes `version`, else None."""
+    import tomllib
+
+    if version is None:
+        return None
+    try:
+        spec = tomllib.loads((root / "pyproject.toml").read_text()).get("project", {})
+        spec = spec.get("requires-python")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    if not isinstance(spec, str):
+        return None
+    for clause in spec.split(","):
+        match = _CLAUSE.match(clause)
+        if not match:
+            continue
+        op, number, star = match.groups()
+        wanted = tuple(int(p) for p in number.split("."))
+        have = version[: len(wanted)] if star or op in ("==", "!=") else version
+        ok = {
+            ">=": have >= wanted,
+            ">": have > wanted,
+            "<=": have <= wanted,
+            "<": have < wanted,
+            "==": have == wanted,
+            "!=": have != wanted,
+            "~=": have >= wanted and version[: len(wanted) - 1] == wanted[:-1],
+        }[op]
+        if not ok:
+            shown = ".".join(str(p) for p in version)
+            return f"this project requires Python {spec.strip()} (pyproject.toml), and the interpreter devdb found is {shown}"
+    return None

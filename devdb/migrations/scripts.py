@@ -42,6 +42,32 @@ class AlembicIni:
         return self.script_location / "env.py"
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+# One command reads alembic.ini and each migration file once: later reads in the same
+# process are served from here while the file's stat stamp is unchanged.
+_INI_CACHE: dict[tuple[Path, str], tuple[object, AlembicIni]] = {}
+_BYTES_CACHE: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, read once per process while it is unchanged."""
+    stamp = _stamp(path)
+    cached = _BYTES_CACHE.get(path)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return cached[1]
+    data = path.read_bytes()
+    if stamp is not None:
+        _BYTES_CACHE[path] = (stamp, data)
+    return data
+
+
 def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
     """Parse alembic.ini the way Alembic does (``%(here)s``, path separators, pyproject)."""
     ini_path = Path(ini_path).resolve()
@@ -49,6 +75,16 @@ def read_alembic_ini(ini_path: Path, section: str = "alembic") -> AlembicIni:
         raise DevdbError(
             f"Alembic config not found: {ini_path}", "Set alembic_ini in devdb config."
         )
+    stamp = (_stamp(ini_path), _stamp(ini_path.parent / "pyproject.toml"))
+    cached = _INI_CACHE.get((ini_path, section))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    parsed = _parse_alembic_ini(ini_path, section)
+    _INI_CACHE[(ini_path, section)] = (stamp, parsed)
+    return parsed
+
+
+def _parse_alembic_ini(ini_path: Path, section: str) -> AlembicIni:
     here = ini_path.parent
     opts: dict[str, Any] = {}
     if ini_path.suffix == ".toml":
@@ -113,7 +149,7 @@ def migration_files(ini_path: Path) -> list[Path]:
 def per_file_hashes(ini_path: Path) -> dict[str, str]:
     """sha256 of each migration file, keyed by its path relative to the ini folder."""
     base = Path(ini_path).resolve().parent
-    return {_rel(p, base): _sha256(p.read_bytes()) for p in migration_files(ini_path)}
+    return {_rel(p, base): _sha256(read_bytes(p)) for p in migration_files(ini_path)}
 
 
 def migrations_hash(ini_path: Path) -> str:
@@ -129,7 +165,7 @@ def migrations_hash(ini_path: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: _rel(p, base)):
         rel = _rel(path, base).encode()
-        data = path.read_bytes()
+        data = read_bytes(path)
         digest.update(len(rel).to_bytes(4, "big") + rel)
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
@@ -138,7 +174,7 @@ def migrations_hash(ini_path: Path) -> str:
 def revision_hashes(ini_path: Path) -> dict[str, str]:
     """sha256 of each migration file keyed by its revision id (for "edited after applied")."""
     return {
-        rev: _sha256(path.read_bytes())
+        rev: _sha256(read_bytes(path))
         for rev, (_down, path) in parse_revision_ids(migration_files(ini_path)).items()
     }
 
@@ -152,7 +188,7 @@ def parse_revision_ids(files: Iterable[Path]) -> dict[str, tuple[tuple[str, ...]
     """
     out: dict[str, tuple[tuple[str, ...], Path]] = {}
     for path in files:
-        source = path.read_text(encoding="utf-8", errors="replace")
+        source = read_bytes(path).decode("utf-8", errors="replace")
         values = _quick_values(source)
         if values is None:
             values = _ast_values(source, path)

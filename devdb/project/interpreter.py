@@ -107,7 +107,7 @@ def choose_interpreter(
         if not problem:
             chosen = Interpreter(str(python), evidence, version)
             break
-        notes.append(f"passed over {evidence.split(' ', 2)[-1]}: {problem}")
+        notes.append(f"passed over {evidence}: {problem}")
     if cache != before:
         try:
             state_dir.mkdir(mode=0o700, exist_ok=True)

@@ -1,0 +1,300 @@
+"""Discovery as pure logic: start commands, Dockerfile paths, env file readers, interpreters."""
+
+from __future__ import annotations
+
+import stat
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devdb.detect import Configured, discover
+from devdb.project.commands import from_line, from_words
+from devdb.project.envreaders import readers_in
+from devdb.project.interpreter import choose_interpreter, requires_python_problem
+from devdb.project.start import host_path, read_dockerfile
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("line", "subdir", "argv"),
+    [
+        (
+            "uvicorn app.main:app --reload",
+            None,
+            ["python", "-m", "uvicorn", "app.main:app", "--reload"],
+        ),
+        (
+            "cd backend && poetry run uvicorn app.main:app --port ${PORT:-8001}",
+            "backend",
+            ["python", "-m", "uvicorn", "app.main:app", "--port", "8001"],
+        ),
+        (
+            "FLASK_DEBUG=1 flask --app web run",
+            None,
+            ["python", "-m", "flask", "--app", "web", "run"],
+        ),
+        ("python3 -m app", None, ["python", "-m", "app"]),
+        ("exec python main.py", None, ["python", "main.py"]),
+        ("uv run fastapi dev app/main.py", None, ["python", "-m", "fastapi", "dev", "app/main.py"]),
+    ],
+)
+def test_start_lines_become_commands_the_projects_python_runs(
+    line: str, subdir: str | None, argv: list[str]
+) -> None:
+    command = from_line(line)
+    assert command is not None
+    assert command.argv == argv and command.subdir == subdir
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "alembic upgrade head",
+        "python -m pytest",
+        "npm run dev",
+        "docker compose up",
+        "python manage.py migrate",
+        "pip install -e .",
+    ],
+)
+def test_lines_that_do_not_start_the_app_are_not_taken(line: str) -> None:
+    assert from_line(line) is None
+
+
+def test_the_module_a_command_imports() -> None:
+    assert from_words(["uvicorn", "app.main:app"]).module == "app.main"  # type: ignore[union-attr]
+    assert from_words(["flask", "--app", "web.wsgi:create_app()", "run"]).module == "web.wsgi"  # type: ignore[union-attr]
+    assert from_words(["python", "-m", "service"]).module == "service"  # type: ignore[union-attr]
+    assert (
+        from_words(["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "api.main:app"]).module
+        == "api.main"
+    )  # type: ignore[union-attr]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_line_parses_or_is_refused(line: str) -> None:
+    command = from_line(line)
+    assert command is None or command.argv[0] == "python"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_python_source_yields_readers_or_none(text: str) -> None:
+    assert isinstance(readers_in(Path("/x/settings.py"), text), list)
+
+
+def test_dockerfile_workdir_maps_back_to_the_folder_copied_there(tmp_path: Path) -> None:
+    backend = write(tmp_path, {"backend/app/main.py": "", "backend/Dockerfile": ""}) / "backend"
+    dockerfile = read_dockerfile(
+        backend / "Dockerfile",
+        "FROM python:3.12 AS build\nWORKDIR /build\nCOPY . .\nFROM python:3.12\nWORKDIR /app/\n"
+        "COPY --from=build /build/wheels /wheels\nCOPY ./app /app/app\nENV PYTHONPATH=/app\n"
+        'CMD ["fastapi", "run", "--workers", "4", "app/main.py"]\n',
+    )
+    assert dockerfile.workdir == "/app" and dockerfile.pythonpath == ["/app"]
+    assert dockerfile.command == ["fastapi", "run", "--workers", "4", "app/main.py"]
+    mounts = [((backend / src).resolve(), dest) for srcs, dest in dockerfile.copies for src in srcs]
+    assert host_path("/app", mounts) == backend.resolve()
+    assert host_path("/srv", mounts) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "start_relative"),
+    [
+        ('model_config = SettingsConfigDict(env_file=".env")', ".env"),
+        ('model_config = SettingsConfigDict(env_file="../.env", extra="ignore")', "../.env"),
+        (
+            "class Settings(BaseSettings):\n    class Config:\n        env_file = '.env.local'",
+            ".env.local",
+        ),
+        (
+            "from dotenv import load_dotenv, find_dotenv\nload_dotenv(find_dotenv(usecwd=True))",
+            ".env",
+        ),
+        ("from starlette.config import Config\nconfig = Config('.env')", ".env"),
+    ],
+)
+def test_relative_readers_resolve_against_the_process_directory(
+    tmp_path: Path, code: str, start_relative: str
+) -> None:
+    source = tmp_path / "svc" / "app" / "core" / "config.py"
+    (readers,) = readers_in(source, code)
+    start = tmp_path / "svc"
+    assert readers.resolve(start) == (start / start_relative).resolve()
+
+
+def test_readers_built_from_file_resolve_against_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "backend" / "app" / "core" / "config.py"
+    code = textwrap.dedent(
+        """
+        import os
+        from pathlib import Path
+        BASE_DIR = Path(__file__).resolve().parent.parent
+        ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        class Settings(BaseSettings):
+            model_config = SettingsConfigDict(env_file=(BASE_DIR / ".env", os.path.join(ROOT, ".env.local")))
+        load_dotenv(Path(__file__).parents[3] / ".env")
+        """
+    )
+    found = readers_in(source, code)
+    anywhere = tmp_path / "elsewhere"
+    assert {(r.resolve(anywhere), r.rank) for r in found} == {
+        (tmp_path / "backend" / "app" / ".env", 0),
+        (tmp_path / "backend" / ".env.local", 1),  # later in the tuple: overrides the first
+        (tmp_path / ".env", 0),
+    }
+
+
+def test_load_dotenv_walks_up_from_the_calling_file(tmp_path: Path) -> None:
+    source = tmp_path / "svc" / "app" / "settings.py"
+    (reader,) = readers_in(source, "from dotenv import load_dotenv\nload_dotenv()\n")
+    assert (
+        reader.resolve(tmp_path / "svc") == tmp_path / "svc" / ".env"
+    )  # nothing yet: the start dir
+    write(tmp_path, {"svc/app/.env": "X=1\n"})
+    assert reader.resolve(tmp_path / "svc") == tmp_path / "svc" / "app" / ".env"
+
+
+def test_package_layout_started_by_dockerfile_reads_env_from_the_package_parent(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "backend/alembic.ini": "[alembic]\nscript_location = app/alembic\n",
+            "backend/app/__init__.py": "",
+            "backend/app/alembic/env.py": "",
+            "backend/app/main.py": "from fastapi import FastAPI\nfrom app.core.config import settings\napp = FastAPI()\n",
+            "backend/app/core/__init__.py": "",
+            "backend/app/core/config.py": 'model_config = SettingsConfigDict(env_file=".env")\n',
+            "backend/Dockerfile": 'FROM python:3.12\nWORKDIR /code\nCOPY . .\nCMD ["uvicorn", "app.main:app", "--port", "18000"]\n',
+            "backend/.env.example": "DATABASE_URL=postgresql://u:p@db/app\n",
+            "frontend/.env.example": "VITE_API_URL=http://localhost\n",
+        },
+    )
+    found = discover(root)
+    assert found.app_dir == root / "backend"
+    assert found.app_command == ["python", "-m", "uvicorn", "app.main:app", "--port", "18000"]
+    assert found.env_file == (root / "backend" / ".env").resolve()
+    assert found.env_example == root / "backend" / ".env.example"
+    assert any("frontend/.env.example" in note for note in found.notes)
+    facts = {fact.name: fact for fact in found.facts}
+    assert (
+        "app/core/config.py" in facts["env file"].evidence
+        and "Dockerfile" in facts["env file"].evidence
+    )
+
+
+def test_decoy_example_is_never_the_backends(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": "",
+            "frontend/.env.example": "VITE_X=1\n",
+            "docs/.env.example": "DOCS=1\n",
+        },
+    )
+    assert discover(root).env_example is None
+
+
+def test_makefile_cd_and_src_layout(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "Makefile": "PORT ?= 18123\n.PHONY: run\nlint:\n\truff check .\nrun:\n\t@cd service && uv run uvicorn shop.api:app --port $(PORT)\n",
+            "service/alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "service/migrations/env.py": "",
+            "service/src/shop/__init__.py": "",
+            "service/src/shop/api.py": "app = FastAPI()\n",
+        },
+    )
+    found = discover(root)
+    assert found.app_dir == (root / "service").resolve()
+    assert found.app_command == ["python", "-m", "uvicorn", "shop.api:app", "--port", "18123"]
+    assert found.python_path == [(root / "service" / "src")]
+
+
+def test_configured_facts_are_not_looked_for(tmp_path: Path) -> None:
+    root = write(tmp_path, {"deep/alembic.ini": "[alembic]\nscript_location = m\n"})
+    given_ini = root / "elsewhere.ini"
+    found = discover(
+        root,
+        Configured(
+            alembic_ini=given_ini,
+            env_example=root / "e",
+            env_file=root / ".env",
+            fixtures_dir=root,
+            app_dir=root,
+            app_command=["python", "x.py"],
+        ),
+    )
+    assert found.alembic_ini == given_ini and found.facts == []
+
+
+def _fake_python(path: Path, script: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def test_a_broken_committed_venv_is_passed_over_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    _fake_python(tmp_path / ".venv" / "bin" / "python", "exit 3")
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /nowhere\n")
+    chosen = choose_interpreter(tmp_path, [tmp_path], tmp_path / ".devdb", None)
+    assert chosen.python == sys.executable
+    assert chosen.notes == ["passed over the project's virtualenv .venv: cannot run it (exit 3)"]
+
+
+def test_a_venv_that_works_is_the_projects_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    venv = tmp_path / "venv" / "bin" / "python"
+    _fake_python(venv, f'exec {sys.executable} "$@"')
+    chosen = choose_interpreter(tmp_path, [tmp_path], tmp_path / ".devdb", None)
+    assert chosen.python == str(venv) and chosen.version == tuple(sys.version_info[:3])
+    assert (tmp_path / ".devdb" / "interpreters.json").is_file()  # checked once per stamp
+
+
+def test_the_active_virtualenv_comes_before_the_projects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_python(tmp_path / ".venv" / "bin" / "python", f'exec {sys.executable} "$@"')
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    chosen = choose_interpreter(tmp_path, [tmp_path], tmp_path / ".devdb", None)
+    assert chosen.python == sys.executable and "active virtualenv" in chosen.evidence
+
+
+@pytest.mark.parametrize(
+    ("spec", "version", "refused"),
+    [
+        (">=3.12", (3, 11, 7), True),
+        (">=3.10,<4", (3, 11, 7), False),
+        ("~=3.11", (3, 12, 1), False),
+        ("==3.12.*", (3, 11, 2), True),
+    ],
+)
+def test_requires_python(
+    tmp_path: Path, spec: str, version: tuple[int, ...], refused: bool
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\nrequires-python = "{spec}"\n')
+    problem = requires_python_problem(tmp_path, version)
+    assert (problem is not None) == refused
+    if problem:
+        assert spec in problem and ".".join(map(str, version)) in problem

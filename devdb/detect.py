@@ -269,6 +269,15 @@ def discover(
             found.app_command = list(start.command)
             found.python_path = list(start.python_path)
             start_evidence = start.evidence
+            other = next(
+                (s for s in starts[1:] if s.directory != start.directory and s.trust >= 35), None
+            )
+            if other is not None:
+                found.notes.append(
+                    f"the app's start is in {_rel(start.directory, root)}/ by {start.evidence}, "
+                    f"not {_rel(other.directory, root)}/ by {other.evidence}; "
+                    "set app_dir and app_command in [tool.devdb] to choose"
+                )
             found.facts.append(
                 Fact(
                     "app start",

@@ -46,7 +46,11 @@ def write(root: Path, files: dict[str, str]) -> Path:
         ),
         ("python3 -m app", None, ["python", "-m", "app"]),
         ("exec python main.py", None, ["python", "main.py"]),
-        ("uv run fastapi dev app/main.py", None, ["python", "-m", "fastapi", "dev", "app/main.py"]),
+        (
+            "uv run fastapi dev app/main.py --port 18002",
+            None,
+            ["python", "-m", "uvicorn", "app.main:app", "--port", "18002", "--reload"],
+        ),
     ],
 )
 def test_start_lines_become_commands_the_projects_python_runs(
@@ -105,6 +109,8 @@ def test_dockerfile_workdir_maps_back_to_the_folder_copied_there(tmp_path: Path)
     )
     assert dockerfile.workdir == "/app" and dockerfile.pythonpath == ["/app"]
     assert dockerfile.command == ["fastapi", "run", "--workers", "4", "app/main.py"]
+    command = from_words(dockerfile.command)
+    assert command is not None and command.module == "app.main"
     mounts = [((backend / src).resolve(), dest) for srcs, dest in dockerfile.copies for src in srcs]
     assert host_path("/app", mounts) == backend.resolve()
     assert host_path("/srv", mounts) is None
@@ -298,3 +304,20 @@ def test_requires_python(
     assert (problem is not None) == refused
     if problem:
         assert spec in problem and ".".join(map(str, version)) in problem
+
+
+def test_a_container_port_becomes_one_a_developer_can_bind(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": "",
+            "api/__init__.py": "",
+            "api/main.py": "app = FastAPI()\n",
+            "Dockerfile": "FROM python\nWORKDIR /srv\nCOPY . /srv\nCMD uvicorn api.main:app --host 0.0.0.0 --port 80\n",
+            "Procfile": "web: uvicorn api.main:app --port $PORT\n",
+        },
+    )
+    found = discover(root)
+    assert found.app_command == ["python", "-m", "uvicorn", "api.main:app", "--port", "8000"]
+    assert "Procfile" in found.facts[1].evidence  # a local Procfile before the container

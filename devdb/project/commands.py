@@ -114,6 +114,8 @@ def from_words(words: list[str], variables: dict[str, str] | None = None) -> App
     if not words:
         return None
     first = os.path.basename(words[0])
+    if first == "fastapi" and len(words) > 2 and words[1] in ("run", "dev"):
+        return _fastapi_cli(words[1], words[2:])
     if first in RUNNERS:
         return AppCommand(["python", "-m", RUNNERS[first], *words[1:]])
     if not _PYTHON.match(words[0]):
@@ -126,6 +128,27 @@ def from_words(words: list[str], variables: dict[str, str] | None = None) -> App
     if rest and rest[0].endswith(".py") and not rest[0].endswith(("manage.py", "setup.py")):
         return AppCommand(["python", *rest])
     return None
+
+
+def _fastapi_cli(mode: str, args: list[str]) -> AppCommand:
+    """`fastapi run app/main.py` is uvicorn on the module's `app` (what fastapi-cli does),
+    without needing fastapi-cli installed."""
+    path = next((arg for arg in args if arg.endswith(".py")), None)
+    if path is None:
+        return AppCommand(["python", "-m", "fastapi", mode, *args])
+    module = path[: -len(".py")].strip("./").replace("/", ".")
+    if module.endswith(".__init__"):
+        module = module[: -len(".__init__")]
+    options: list[str] = []
+    rest = iter(arg for arg in args if arg != path)
+    for arg in rest:
+        if arg in ("--port", "--host", "--workers", "--root-path"):
+            options += [arg, next(rest, "")]
+        elif arg == "--reload":
+            options.append(arg)
+    if mode == "dev" and "--reload" not in options:
+        options.append("--reload")
+    return AppCommand(["python", "-m", "uvicorn", f"{module}:app", *options])
 
 
 def from_line(line: str, variables: dict[str, str] | None = None) -> AppCommand | None:

@@ -256,6 +256,16 @@ def host_path(container: str, mounts: list[tuple[Path, str]]) -> Path | None:
     return best[1] if best else None
 
 
+def for_this_machine(command: AppCommand) -> AppCommand:
+    """A container's command as a developer runs it: a port under 1024 (the container's 80)
+    needs root here, so it becomes 8000."""
+    argv = list(command.argv)
+    for index, arg in enumerate(argv[:-1]):
+        if arg in ("--port", "-p") and argv[index + 1].isdigit() and int(argv[index + 1]) < 1024:
+            argv[index + 1] = "8000"
+    return AppCommand(argv, command.subdir)
+
+
 def _dockerfile_mounts(dockerfile: Dockerfile, context: Path) -> list[tuple[Path, str]]:
     return [((context / src).resolve(), dest) for srcs, dest in dockerfile.copies for src in srcs]
 
@@ -277,6 +287,7 @@ def _docker_start(
     app = from_line(words) if isinstance(words, str) else from_words(words)
     if app is None:
         return None
+    app = for_this_machine(app)
     mounts = [*(binds or []), *_dockerfile_mounts(dockerfile, context)]
     workdir = working_dir or dockerfile.workdir
     directory = host_path(workdir, mounts) or context

@@ -129,9 +129,21 @@ _KNOWN_KEYS = {
 }
 
 
+# One discovery per command: the fast path's config is the typer path's when it hands over.
+_LOADED: dict[tuple[Path, tuple[tuple[str, Any], ...]], Config] = {}
+
+
 def load_config(start: Path | None = None, **overrides: Any) -> Config:
     """Find the project from `start` (cwd), read its config, fill gaps by discovery."""
     root = find_project_root(start or Path.cwd())
+    key = (root, tuple(sorted((k, v) for k, v in overrides.items() if v is not None)))
+    if key not in _LOADED:
+        _LOADED[key] = read_config(root, **overrides)
+    return _LOADED[key]
+
+
+def read_config(root: Path, **overrides: Any) -> Config:
+    """The project's config discovered now (a long-lived process: the reset agent)."""
     table, source = _read_toml_table(root)
     unknown = set(table) - _KNOWN_KEYS
     if unknown:

@@ -246,12 +246,12 @@ def _reset(
     root: Path, password: str, *, keep_previous: bool
 ) -> tuple[dict[str, Any], Callable[[], None]]:
     """Reset under the project lock unless the CLI should: (result, make the next spare)."""
-    from devdb.config import load_config
+    from devdb.config import read_config
     from devdb.core.project import open_project, project_lock
     from devdb.core.refill import refill
     from devdb.core.reset import live_server, refill_job, reset_project
 
-    config = load_config(root)
+    config = read_config(root)
     jobs: list[dict[str, Any]] = []
     with project_lock(config, timeout=0):
         project = open_project(config)

@@ -8,9 +8,10 @@ values stay as they are), else the example. DB keys are filled in place; keys th
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,11 @@ ADDED_MARKER = "# added by devdb"
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=?-]*")
 _UNQUOTED_COMMENT = re.compile(r"\s+#")  # python-dotenv's rule for a comment after a bare value
 _EOL = re.compile(r"\r\n|\n|\r")
+# Linux refuses an environment string ("KEY=value") of 32 pages or more (MAX_ARG_STRLEN).
+MAX_ENV_ENTRY_BYTES = 32 * 4096 - 1
+
+# devdb names the bad line itself; python-dotenv's own warning would repeat it (twice).
+logging.getLogger("dotenv.main").disabled = True
 
 
 @dataclass
@@ -43,38 +49,101 @@ class _Entry:
     text: str  # the line(s) to write for this binding
 
 
+def _line_of(text: str, offset: int) -> int:
+    return len(_EOL.findall(text[:offset])) + 1
+
+
+def _decode(data: bytes, path: Path, fix: str) -> str:
+    """`data` as text, or one line naming path:line when it is not UTF-8 or holds a NUL."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DevdbError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})", fix
+        ) from None
+    if "\0" in text:
+        raise DevdbError(f"{path}:{_line_of(text, text.index(chr(0)))}: a NUL byte", fix)
+    return text
+
+
+def _check_environment_sizes(entries: list[_Entry], text: str, path: Path, fix: str) -> None:
+    """A value that cannot go into a process environment, refused where it is written."""
+    offset = 0
+    for entry in entries:
+        key, value = entry.binding.key, entry.binding.value
+        if key is not None and value is not None:
+            size = len(f"{key}={value}".encode("utf-8", errors="surrogateescape"))
+            if size > MAX_ENV_ENTRY_BYTES:
+                line = _line_of(text, offset + len(entry.text) - len(entry.text.lstrip()))
+                raise DevdbError(
+                    f"{path}:{line}: {key} is {size // 1024} kB, too long for a process "
+                    f"environment (the limit is {MAX_ENV_ENTRY_BYTES // 1024} kB)",
+                    fix,
+                )
+        offset += len(entry.text)
+
+
 def _parse(text: str, path: Path, *, strict: bool) -> list[_Entry]:
     entries: list[_Entry] = []
+    offset = 0
     for binding in parse_stream(io.StringIO(text)):
         if binding.error and strict:
+            original = binding.original.string
+            line = _line_of(text, offset + len(original) - len(original.lstrip()))
             raise DevdbError(
-                f"cannot parse {path} at line {binding.original.line}",
+                f"{path}:{line}: python-dotenv cannot parse this line",
                 "fix that line (KEY=value, quotes closed)",
             )
+        offset += len(binding.original.string)
         entries.append(_Entry(binding, binding.original.string))
     return entries
 
 
+_EXAMPLE_FIX = "fix the env example file"
+
+
 def _read_example(example: Path) -> str:
     try:
-        return example.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DevdbError(f"cannot read {example}: {exc}", "check the env example file") from exc
+        data = example.read_bytes()
+    except OSError as exc:
+        raise DevdbError(f"cannot read {example}: {exc.strerror}", _EXAMPLE_FIX) from exc
+    return _decode(data, example, _EXAMPLE_FIX)
+
+
+def _read_example_entries(example: Path) -> tuple[str, list[_Entry]]:
+    text = _read_example(example)
+    entries = _parse(text, example, strict=True)
+    _check_environment_sizes(entries, text, example, _EXAMPLE_FIX)
+    return text, entries
 
 
 def check_example(example: Path) -> None:
     """The env example's one-line error now, before a server starts, rather than after the
     migrations when the env file is written."""
-    _parse(_read_example(example), example, strict=True)
+    _read_example_entries(example)
+
+
+def example_values(example: Path | None) -> dict[str, str]:
+    """The example's raw values (no interpolation), {} when there is none or it cannot be
+    read: the commands that need it whole call check_example first."""
+    if example is None or not example.is_file():
+        return {}
+    try:
+        return _values(_parse(_read_example(example), example, strict=False))
+    except DevdbError:
+        return {}
 
 
 def _values(entries: list[_Entry]) -> dict[str, str]:
-    """Raw values, last one wins (python-dotenv's rule); bare `KEY` lines have none."""
+    """Raw values, last one wins (python-dotenv's rule); a bare `KEY` line has none."""
     values: dict[str, str] = {}
     for entry in entries:
         key, value = entry.binding.key, entry.binding.value
         if key is not None and value is not None:
             values[key] = value
+        elif key is not None:
+            values.pop(key, None)
     return values
 
 
@@ -153,28 +222,33 @@ def plan_env_file(
     *,
     declared_keys: list[str] | None = None,
     previously_written: Mapping[str, str] | None = None,
+    is_devdbs: Callable[[str, str], bool] | None = None,
 ) -> EnvPlan:
     """What the env file at `target` should hold; nothing is written.
 
     DB keys get `db_values` unless the target holds a non-empty value for the key that is
-    neither the example's nor `previously_written`'s (devdb's last write): that is the
-    user's own value, kept and reported. With `declared_keys`, a DB key is written only
+    neither the example's nor `previously_written`'s (devdb's last write) nor one that
+    `is_devdbs` recognises (any earlier write): that is the user's own value, kept and
+    reported. Input that would end badly later (not UTF-8, NUL, a value too long for an
+    environment, an unparsable example line) raises DevdbError naming file:line. With `declared_keys`, a DB key is written only
     when the app declares it or the example/target has it (settings may forbid others).
     """
     previously_written = previously_written or {}
-    current_bytes = target.read_bytes() if target.is_file() else None
-    current_text = (
-        current_bytes.decode("utf-8-sig", errors="surrogateescape") if current_bytes else ""
-    )
+    target_fix = f"fix or remove {target.name}; devdb rewrites only its DB keys"
+    try:
+        current_bytes = target.read_bytes() if target.is_file() else None
+    except OSError as exc:
+        raise DevdbError(f"cannot read {target}: {exc.strerror}", target_fix) from exc
+    current_text = _decode(current_bytes, target, target_fix) if current_bytes else ""
     target_entries = _parse(current_text, target, strict=False)
+    _check_environment_sizes(target_entries, current_text, target, target_fix)
     target_values = _values(target_entries)
 
     example_entries: list[_Entry] = []
     example_text = ""
     if example is not None:
-        example_text = _read_example(example)
-        example_entries = _parse(example_text, example, strict=True)
-    example_values = _values(example_entries)
+        example_text, example_entries = _read_example_entries(example)
+    template_values = _values(example_entries)
 
     allowed: set[str] | None = None
     if declared_keys is not None:
@@ -190,10 +264,11 @@ def plan_env_file(
     def fill(key: str) -> str | None:
         """The value to write for DB key `key`, or None to keep the current one."""
         user_value = target_values.get(key)
-        if user_value and user_value not in (
-            example_values.get(key),
-            previously_written.get(key),
-            db_values[key],
+        if (
+            user_value
+            and user_value
+            not in (template_values.get(key), previously_written.get(key), db_values[key])
+            and not (is_devdbs is not None and is_devdbs(key, user_value))
         ):
             kept.append(key)
             return None
@@ -203,9 +278,12 @@ def plan_env_file(
     base = target_entries if base_is_target else example_entries
     newline = "\r\n" if "\r\n" in (current_text if base_is_target else example_text) else "\n"
     lines: list[str] = []
-    decided: dict[str, str | None] = {}  # a key written twice gets one decision
-    for entry in base:
+    decided: dict[str, str | None] = {}
+    last_index = {entry.binding.key: index for index, entry in enumerate(base) if entry.binding.key}
+    for index, entry in enumerate(base):
         key = entry.binding.key
+        if key is not None and last_index[key] != index:
+            continue  # a key written twice: one line, the last (python-dotenv's value)
         if key is not None and key in db_values and (allowed is None or key.upper() in allowed):
             if key not in decided:
                 decided[key] = fill(key)
@@ -219,9 +297,10 @@ def plan_env_file(
     appended: list[str] = []
     extra_lines: list[str] = []
     if base_is_target:
+        example_last = {e.binding.key: i for i, e in enumerate(example_entries) if e.binding.key}
         for index, entry in enumerate(example_entries):
             key = entry.binding.key
-            if key is None or key in present:
+            if key is None or key in present or example_last[key] != index:
                 continue
             present.add(key)
             appended.append(key)
@@ -322,3 +401,22 @@ def ensure_gitignored(project_root: Path, relative: str) -> bool:
     with gitignore.open("a", encoding="utf-8") as handle:
         handle.write(f"{separator}{entry}\n")
     return True
+
+
+def is_tracked(project_root: Path, path: Path) -> bool:
+    """True when git tracks `path` (a committed env file); False without git or a repository."""
+    import subprocess
+
+    if not path.is_file():
+        return False
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", str(path.resolve())],
+            cwd=path.parent,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0

@@ -309,3 +309,54 @@ def render_db_values(
         for key in key_map.keys_for(role):
             values[key] = part_values[role]
     return values
+
+
+@dataclass(frozen=True)
+class ChosenCredentials:
+    """The DB values an env file itself names (a tracked file: the project's choice)."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+    port: int | None = None
+
+
+def read_credentials(key_map: KeyMap, values: Mapping[str, str]) -> ChosenCredentials:
+    """User, password, database and port from the main URL key, the part keys filling gaps."""
+    from urllib.parse import unquote
+
+    found: dict[str, str | int | None] = {}
+    for key in key_map.url:
+        try:
+            parts = urlsplit((values.get(key) or "").strip())
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.scheme.lower().split("+", 1)[0] not in _POSTGRES_SCHEMES:
+            continue
+        database = unquote(parts.path.lstrip("/")) or None
+        found = {
+            "user": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "database": database,
+            "port": port,
+        }
+        break
+    for role in ("user", "password", "database"):
+        key = getattr(key_map, role)
+        if not found.get(role) and key and values.get(key):
+            found[role] = values[key]
+    if not found.get("port"):
+        port_text = values.get(key_map.port or "") or ""
+        host = values.get(key_map.host or "") or ""
+        if not port_text and host.count(":") == 1:
+            port_text = host.rpartition(":")[2]
+        if port_text.isdigit() and 0 < int(port_text) < 65536:
+            found["port"] = int(port_text)
+    port_value = found.get("port")
+    return ChosenCredentials(
+        user=str(found["user"]) if found.get("user") else None,
+        password=str(found["password"]) if found.get("password") else None,
+        database=str(found["database"]) if found.get("database") else None,
+        port=port_value if isinstance(port_value, int) else None,
+    )

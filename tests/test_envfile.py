@@ -8,17 +8,22 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devdb.envfile import (
     ADDED_MARKER,
     EnvPlan,
+    check_example,
     ensure_gitignored,
+    example_values,
     plan_env_file,
     quote_value,
     read_env_values,
     write_env_file,
 )
 from devdb.envkeys import DbParams, detect_key_map, render_db_values
+from devdb.envowned import HISTORY_PER_KEY, EnvOwnership, load_ownership, save_ownership
 from devdb.errors import DevdbError
 
 PASSWORD = "5e0c9d2b41a8f7"
@@ -318,10 +323,10 @@ def test_file_without_final_newline(tmp_path: Path) -> None:
     assert plan.text == f"A=1\n\n{ADDED_MARKER}\nDB_URL=postgresql://x\n"
 
 
-def test_duplicate_keys_all_rewritten(tmp_path: Path) -> None:
-    example = _example(tmp_path, "DB_NAME=a\nX=1\nDB_NAME=b\n")
+def test_duplicate_keys_become_one_line_where_the_last_was(tmp_path: Path) -> None:
+    example = _example(tmp_path, "DB_NAME=a\nX=1\nX=2\nDB_NAME=b\n")
     plan = plan_env_file(tmp_path / ".env", example, {"DB_NAME": "app"})
-    assert plan.text == "DB_NAME=app\nX=1\nDB_NAME=app\n"
+    assert plan.text == "X=2\nDB_NAME=app\n"
 
 
 # --- no example -----------------------------------------------------------------------------
@@ -393,7 +398,7 @@ def test_bad_example_names_file_and_line(tmp_path: Path, text: str, line: int) -
     with pytest.raises(DevdbError) as info:
         plan_env_file(tmp_path / ".env", example, {"DB_PASSWORD": PASSWORD})
     message = str(info.value)
-    assert str(example) in message and f"line {line}" in message
+    assert message.startswith(f"{example}:{line}: ")
     assert PASSWORD not in message and PASSWORD not in info.value.hint
 
 
@@ -531,3 +536,163 @@ def test_gitignore_not_a_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     assert not ensure_gitignored(tmp_path, ".env")
     assert not (tmp_path / ".gitignore").exists()
+
+
+# --- input that must not end in a traceback ---------------------------------------------------
+
+
+def _bytes_example(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "env.example"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "problem"),
+    [
+        (b"A=1\nDB_NAME=a\x00b\n", 2, "NUL"),
+        (b"A=1\nB=2\nDB_NAME=\xff\xfe\n", 3, "not UTF-8"),
+        (b"A=1\nBIG=" + b"x" * 200_000 + b"\n", 2, "too long for a process environment"),
+        (b"A=1\r\nB='open\r\n", 2, "cannot parse"),
+    ],
+)
+def test_bad_example_bytes_name_file_and_line(
+    tmp_path: Path, data: bytes, line: int, problem: str
+) -> None:
+    example = _bytes_example(tmp_path, data)
+    target = tmp_path / ".env"
+    with pytest.raises(DevdbError) as info:
+        plan_env_file(target, example, {"DB_NAME": "app"})
+    assert str(info.value).startswith(f"{example}:{line}: ")
+    assert problem in str(info.value)
+    assert not target.exists()
+    with pytest.raises(DevdbError):
+        check_example(example)
+    if problem in ("NUL", "not UTF-8"):
+        assert example_values(example) == {}  # the commands that only peek at it go on
+
+
+@pytest.mark.parametrize(
+    "data", [b"DB_NAME=x\x00\n", b"DB_NAME=\xc3\x28\n", b"BIG=" + b"y" * 140_000 + b"\n"]
+)
+def test_bad_existing_env_file_is_refused_and_left_alone(tmp_path: Path, data: bytes) -> None:
+    target = tmp_path / ".env"
+    target.write_bytes(data)
+    with pytest.raises(DevdbError) as info:
+        plan_env_file(target, None, {"DB_NAME": "app"})
+    assert str(info.value).startswith(f"{target}:1: ")
+    assert target.read_bytes() == data
+
+
+def test_crlf_example_keeps_crlf(tmp_path: Path) -> None:
+    example = _bytes_example(tmp_path, b"# c\r\nDB_NAME=a\r\nX=1\r\n")
+    plan = plan_env_file(tmp_path / ".env", example, {"DB_NAME": "app"})
+    assert plan.text == "# c\r\nDB_NAME=app\r\nX=1\r\n"
+
+
+def test_duplicate_keys_in_users_file_become_one_line(tmp_path: Path) -> None:
+    target = tmp_path / ".env"
+    target.write_text("DB_NAME=old\nX=1\nDB_NAME=older\nX=2\n")
+    plan = plan_env_file(target, None, {"DB_NAME": "app"}, previously_written={"DB_NAME": "older"})
+    assert plan.text == "DB_NAME=app\nX=2\n"
+
+
+def test_dotenv_warning_is_not_printed(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    example = _example(tmp_path, "A=1\nB='open\n")
+    assert example_values(example) == {"A": "1"}
+    with pytest.raises(DevdbError):
+        check_example(example)
+    read_env_values(example)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+# --- what devdb wrote, remembered across destroy ------------------------------------------------
+
+
+def test_value_devdb_wrote_before_is_replaced_and_users_kept(tmp_path: Path) -> None:
+    ownership = EnvOwnership()
+    ownership.record(".env", {"DB_URL": "postgresql://u:old@127.0.0.1:5001/app"})
+    target = tmp_path / ".env"
+    target.write_text("DB_URL=postgresql://u:old@127.0.0.1:5001/app\nDB_NAME=mine\n")
+    new = {"DB_URL": "postgresql://u:new@127.0.0.1:5002/app", "DB_NAME": "app"}
+    plan = plan_env_file(target, None, new, is_devdbs=ownership.is_devdbs)
+    assert plan.values == {"DB_URL": new["DB_URL"], "DB_NAME": "mine"}
+    assert plan.kept_user_values == ["DB_NAME"]
+
+
+def test_ownership_survives_reload_holds_no_plaintext_and_is_bounded(tmp_path: Path) -> None:
+    ownership = EnvOwnership()
+    for port in range(HISTORY_PER_KEY + 5):
+        ownership.record("backend/.env", {"DB_PASSWORD": f"{PASSWORD}{port}"})
+    save_ownership(tmp_path, ownership)
+    text = (tmp_path / "env-owned.json").read_text()
+    assert PASSWORD not in text
+    again = load_ownership(tmp_path)
+    assert again.is_devdbs("DB_PASSWORD", f"{PASSWORD}{HISTORY_PER_KEY + 4}")
+    assert not again.is_devdbs("DB_PASSWORD", f"{PASSWORD}0")  # fell off the history
+    assert not again.is_devdbs("DB_USER", f"{PASSWORD}{HISTORY_PER_KEY + 4}")
+    # a moved env file: values devdb wrote to the old path are still recognised
+    assert again.is_devdbs("DB_PASSWORD", f"{PASSWORD}{HISTORY_PER_KEY}")
+    assert again.first_notice("DB_URL", "x") and not again.first_notice("DB_URL", "x")
+
+
+def test_unreadable_ownership_file_is_an_empty_record(tmp_path: Path) -> None:
+    (tmp_path / "env-owned.json").write_bytes(b"\xff[")
+    assert load_ownership(tmp_path).files == {}
+
+
+# --- whatever the bytes --------------------------------------------------------------------------
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "DB_URL=postgresql://a:b@db:5432/x",
+        "DB_NAME=a",
+        "DB_PASSWORD='q",
+        'X="',
+        "export DB_USER=u",
+        "# comment",
+        "=v",
+        "K V=1",
+        "DB_NAME",
+        "",
+    ]
+)
+_FUZZ_TEXT = st.one_of(
+    st.binary(max_size=200),
+    st.lists(st.one_of(_LINE_PIECES, st.text(max_size=20)), max_size=8).map(
+        lambda lines: "\n".join(lines).encode("utf-8", errors="surrogatepass")
+    ),
+    st.lists(_LINE_PIECES, max_size=6).map(lambda lines: "\r\n".join(lines).encode()),
+)
+_FUZZ_DB_VALUES = {
+    "DB_URL": f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:55432/app",
+    "DB_NAME": "app",
+    "DB_PASSWORD": PASSWORD,
+}
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(example_bytes=_FUZZ_TEXT, target_bytes=st.one_of(st.none(), _FUZZ_TEXT))
+def test_any_bytes_give_an_error_or_a_plan_holding_the_db_values(
+    tmp_path_factory: pytest.TempPathFactory, example_bytes: bytes, target_bytes: bytes | None
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    example = _bytes_example(folder, example_bytes)
+    target = folder / ".env"
+    if target_bytes is not None:
+        target.write_bytes(target_bytes)
+    try:
+        plan = plan_env_file(target, example, _FUZZ_DB_VALUES)
+    except DevdbError as exc:
+        assert "\n" not in str(exc) and PASSWORD not in str(exc)
+        assert (target.read_bytes() if target.exists() else None) == target_bytes
+        return
+    write_env_file(plan)
+    reread = read_env_values(target, interpolate=False)
+    for key, value in _FUZZ_DB_VALUES.items():
+        if key in plan.db_keys and key not in plan.kept_user_values:
+            assert reread[key] == value
+    assert set(plan.db_keys) == set(_FUZZ_DB_VALUES)  # no declared keys: all are written

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from devdb.core.project import Project
 from devdb.engines.base import Server
+
+if TYPE_CHECKING:
+    from devdb.envkeys import KeyMap
+    from devdb.envowned import EnvOwnership
 
 
 @dataclass
@@ -17,17 +22,16 @@ class EnvSync:
     kept_user_values: list[str]
     path: str
     source: str
+    notices: list[str] = field(default_factory=list)  # one line each, said once ever
 
 
 def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
     """The example's values, or the keys the app declares when there is no example."""
-    from dotenv import dotenv_values
+    from devdb.envfile import example_values
 
     config = project.config
     if config.env_example is not None and config.env_example.is_file():
-        values = {
-            k: v or "" for k, v in dotenv_values(config.env_example, interpolate=False).items()
-        }
+        values = example_values(config.env_example)
         return values, None, config.rel(config.env_example)
     from devdb.declared_keys import find_declared_keys
 
@@ -56,33 +60,121 @@ def db_values(
 
 def sync_env_file(project: Project, server: Server, *, write: bool = True) -> EnvSync:
     from devdb.envfile import plan_env_file, write_env_file
+    from devdb.envowned import load_ownership, save_ownership
 
     config = project.config
     assert config.env_file is not None
     values, declared, source = db_values(project, server)
+    from devdb.envfile import is_tracked
+
+    if is_tracked(config.project_root, config.env_file):
+        return _tracked(project, values, source)
+    ownership = load_ownership(config.state_dir)
     plan = plan_env_file(
         config.env_file,
         config.env_example if config.env_example and config.env_example.is_file() else None,
         values,
         declared_keys=declared,
         previously_written=project.state.env_written,
+        is_devdbs=ownership.is_devdbs,
     )
-    if write and plan.changed:
-        write_env_file(plan)
-        from devdb.envfile import ensure_gitignored
-
-        ensure_gitignored(config.project_root, config.rel(config.env_file))
+    path = config.rel(config.env_file)
+    notices: list[str] = []
     if write:
+        if plan.changed:
+            write_env_file(plan)
+            from devdb.envfile import ensure_gitignored
+
+            ensure_gitignored(config.project_root, path)
         project.state.env_written = values
+        written = {k: v for k, v in values.items() if k not in plan.kept_user_values}
+        notices = _foreign_server_notices(
+            project, server, ownership, plan.values, plan.kept_user_values
+        )
+        ownership.record(path, written)
+        save_ownership(config.state_dir, ownership)
     effective = {k: v for k, v in values.items() if k not in plan.kept_user_values}
     return EnvSync(
         effective,
         plan.changed,
         write and plan.changed,
         plan.kept_user_values,
-        config.rel(config.env_file),
+        path,
         source,
+        notices,
     )
+
+
+def _tracked(project: Project, values: dict[str, str], source: str) -> EnvSync:
+    """A committed env file is never rewritten: the server was provisioned to match it, so the
+    app gets the file's own DB values; a DB key it lacks gets devdb's."""
+    from devdb.envfile import read_env_values
+
+    config = project.config
+    assert config.env_file is not None
+    in_file = read_env_values(config.env_file, interpolate=False)
+    effective = {key: in_file.get(key) or value for key, value in values.items()}
+    return EnvSync(effective, False, False, [], config.rel(config.env_file), source)
+
+
+def _foreign_server_notices(
+    project: Project,
+    server: Server,
+    ownership: EnvOwnership,
+    file_values: dict[str, str],
+    kept: list[str],
+) -> list[str]:
+    """One line, the first time only, for each kept user value that points at a server
+    devdb does not run (another host:port than devdb's)."""
+    from devdb.envkeys import detect_key_map
+
+    key_map = detect_key_map(file_values.keys(), project.config.env_keys)
+    ours = {(server.host, server.port), ("localhost", server.port)}
+    path = project.config.rel(project.config.env_file) if project.config.env_file else ".env"
+    notices: list[str] = []
+    for key in kept:
+        value = file_values.get(key, "")
+        role = key_map.role_of(key)
+        address = _address(role, value, file_values, key_map)
+        if address in ours or not ownership.first_notice(key, value):
+            continue
+        if address is not None:
+            problem = (
+                f"points at {address[0]}:{address[1]}, where devdb runs no server "
+                f"(devdb's is on {server.host}:{server.port})"
+            )
+        else:
+            problem = "differs from what devdb's server uses"
+        notices.append(
+            f"{key} in {path} is your own value and {problem}; remove that line and devdb "
+            "fills it on the next `devdb up`, or see devdb's values with `devdb env`"
+        )
+    return notices
+
+
+def _address(
+    role: str | None, value: str, file_values: dict[str, str], key_map: KeyMap
+) -> tuple[str, int] | None:
+    """(host, port) a DB value points at, when it says."""
+    from urllib.parse import urlsplit
+
+    if role in ("url", "test_url"):
+        try:
+            parts = urlsplit(value)
+            host, port = parts.hostname, parts.port or 5432
+        except ValueError:
+            return None
+        return (host, port) if host else None
+    if role in ("host", "port"):
+        host = file_values.get(key_map.host or "", "") or "localhost"
+        port_text = file_values.get(key_map.port or "", "") or "5432"
+        if ":" in host and not key_map.port:
+            host, _, port_text = host.rpartition(":")
+        try:
+            return host, int(port_text)
+        except ValueError:
+            return None
+    return None
 
 
 def app_environment(project: Project, values: dict[str, str]) -> dict[str, str]:

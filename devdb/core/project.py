@@ -15,6 +15,7 @@ from devdb.state import State, ensure_state_dir, load_state, new_password, save_
 
 if TYPE_CHECKING:
     from devdb.engines.base import Server
+    from devdb.envkeys import ChosenCredentials
 
 Progress = Callable[[str], None]
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -68,15 +69,34 @@ def project_lock(
 
 
 def _example_values(config: Config) -> dict[str, str]:
-    if config.env_example is None or not config.env_example.is_file():
-        return {}
-    from dotenv import dotenv_values
+    from devdb.envfile import example_values
 
-    return {
-        k: v
-        for k, v in dotenv_values(config.env_example, interpolate=False).items()
-        if v is not None
-    }
+    return example_values(config.env_example)
+
+
+def tracked_env_credentials(config: Config) -> ChosenCredentials | None:
+    """The DB values of the env file when git tracks it (the project chose them), else None."""
+    from devdb.envfile import is_tracked, read_env_values
+    from devdb.envkeys import detect_key_map, read_credentials
+
+    if config.env_file is None or not is_tracked(config.project_root, config.env_file):
+        return None
+    try:
+        values = read_env_values(config.env_file, interpolate=False)
+    except (OSError, ValueError) as exc:
+        raise DevdbError(
+            f"cannot read the tracked env file {config.rel(config.env_file)}: {exc}",
+            "fix it (UTF-8, KEY=value lines); devdb provisions its server to match it",
+        ) from None
+    chosen = read_credentials(detect_key_map(values.keys(), config.env_keys), values)
+    for what, name in (("user", chosen.user), ("database", chosen.database)):
+        if name is not None and not _IDENT.match(name):
+            raise DevdbError(
+                f"the tracked env file {config.rel(config.env_file)} names the {what} "
+                f"{name!r}, which devdb cannot create (lowercase letters, digits, _)",
+                f"change it in {config.rel(config.env_file)}, or set `{what}` in [tool.devdb]",
+            )
+    return chosen
 
 
 def _pick_identifier(candidates: list[str | None], default: str) -> str:
@@ -130,7 +150,15 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         state.user = config.user
     if config.database:
         state.database = config.database
-    spec = EngineSpec(user=state.user, password=state.password, port=config.port or state.port)
+    tracked = tracked_env_credentials(config)
+    if tracked is not None:  # a committed env file: the server is made to match it
+        state.user = tracked.user or state.user
+        state.password = tracked.password or state.password
+        state.database = tracked.database or state.database
+    tracked_port = tracked.port if tracked is not None else None
+    spec = EngineSpec(
+        user=state.user, password=state.password, port=config.port or tracked_port or state.port
+    )
     engine = make_engine(engine_name, config, spec)
     database = state.database
     if engine_name == "external":

@@ -215,8 +215,7 @@ def _cold(
         timings["database"] = time.monotonic() - mark
 
         sync = sync_env_file(project, server)
-        for key_name in sync.kept_user_values:
-            notes.append(f"{key_name} in {sync.path} holds your own value; devdb left it as it is")
+        notes.extend(sync.notices)
         env = app_environment(project, sync.values)
 
         revision = database_revisions(server, project.database)

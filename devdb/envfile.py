@@ -327,6 +327,14 @@ def plan_env_file(
 
     text = "".join(lines)
     new_values = _values(_parse(text, target, strict=False))
+    misread = [
+        key
+        for key in present & db_values.keys()
+        if allowed is None or key.upper() in allowed
+        if new_values.get(key) != (target_values[key] if key in kept else db_values[key])
+    ]
+    if misread:
+        raise _unreadable_after_merge(target, current_text, target_entries, misread[0])
     db_keys = [key for key in new_values if key in db_values]
     return EnvPlan(
         path=target,
@@ -336,6 +344,25 @@ def plan_env_file(
         kept_user_values=kept,
         appended=appended,
         values=new_values,
+    )
+
+
+def _unreadable_after_merge(target: Path, text: str, entries: list[_Entry], key: str) -> DevdbError:
+    """A line of the user's file python-dotenv cannot parse (an unclosed quote) would swallow
+    the lines devdb writes after it: name that line rather than write a file that misreads."""
+    offset = 0
+    for entry in entries:
+        if entry.binding.error:
+            line = _line_of(text, offset + len(entry.text) - len(entry.text.lstrip()))
+            return DevdbError(
+                f"{target}:{line}: python-dotenv cannot parse this line, and {key} written "
+                "after it would be read as part of it",
+                "fix that line (KEY=value, quotes closed), then run devdb again",
+            )
+        offset += len(entry.text)
+    return DevdbError(
+        f"{target}: {key} would not read back as written",
+        f"fix {target.name} (KEY=value lines, quotes closed), then run devdb again",
     )
 
 

@@ -28,6 +28,15 @@ def toml_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Files (dedented) under root, folders made as needed; returns root."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
 def make_demo_project(tmp_path: Path, **devdb: Any) -> Path:
     """A copy of the demo backend with its own [tool.devdb] (unique name, so unique Docker names)."""
     root = tmp_path / f"demo-{uuid.uuid4().hex[:8]}"

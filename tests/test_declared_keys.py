@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from devdb.declared_keys import compose_keys, find_declared_keys
 
-
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
+from e2e_util import write_tree
 
 FULL_STACK_CONFIG = """
 import secrets
@@ -109,7 +101,7 @@ services:
 
 
 def test_full_stack_fastapi_template(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "docker-compose.yml": FULL_STACK_COMPOSE,
@@ -282,7 +274,7 @@ def test_full_stack_fastapi_template(tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_settings_classes(tmp_path: Path, config: str, keys: list[str], forbids: bool) -> None:
-    root = _tree(tmp_path, {"app/config.py": config, "app/main.py": "print('hi')\n"})
+    root = write_tree(tmp_path, {"app/config.py": config, "app/main.py": "print('hi')\n"})
     found = find_declared_keys(root / "app", root)
     assert found.keys == keys
     assert found.forbids_extra is forbids
@@ -290,7 +282,7 @@ def test_settings_classes(tmp_path: Path, config: str, keys: list[str], forbids:
 
 
 def test_settings_base_in_another_module(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "app/core/base.py": """
@@ -320,7 +312,7 @@ def test_app_settings_preferred_over_other_services(tmp_path: Path) -> None:
         class {name}(BaseSettings):
             {field}: str
     """
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "services/api/config.py": settings.format(name="ApiSettings", field="database_url"),
@@ -339,7 +331,7 @@ def test_app_settings_preferred_over_other_services(tmp_path: Path) -> None:
 
 
 def test_forbidding_settings_exclude_compose_and_lookups(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "app/config.py": """
@@ -442,7 +434,7 @@ def test_forbidding_settings_exclude_compose_and_lookups(tmp_path: Path) -> None
     ids=["mapping", "depends-on", "frontend-too", "anchors"],
 )
 def test_compose_app_service(tmp_path: Path, compose: str, keys: list[str], service: str) -> None:
-    root = _tree(tmp_path, {"docker-compose.yml": compose})
+    root = write_tree(tmp_path, {"docker-compose.yml": compose})
     found_keys, source, notes = compose_keys(root, root)
     assert found_keys == keys
     assert source == f"compose service '{service}' in docker-compose.yml"
@@ -450,7 +442,7 @@ def test_compose_app_service(tmp_path: Path, compose: str, keys: list[str], serv
 
 
 def test_compose_env_files_and_override(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "compose.yaml": """
@@ -481,7 +473,7 @@ def test_compose_env_files_and_override(tmp_path: Path) -> None:
 
 
 def test_compose_found_from_app_dir_upwards(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "docker-compose.yml": "services:\n  app:\n    build: .\n    environment: [ROOT_KEY=1]\n",
@@ -496,7 +488,7 @@ def test_compose_found_from_app_dir_upwards(tmp_path: Path) -> None:
 
 
 def test_environ_lookups(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "main.py": """
@@ -522,13 +514,13 @@ def test_environ_lookups(tmp_path: Path) -> None:
 
 
 def test_nothing_found(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"main.py": "print('hello')\n", "README.md": "# hi\n"})
+    root = write_tree(tmp_path, {"main.py": "print('hello')\n", "README.md": "# hi\n"})
     found = find_declared_keys(root, root)
     assert not found and found.keys == [] and found.source == ""
 
 
 def test_broken_files_are_notes_not_errors(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "app/config.py": "class Settings(BaseSettings):\n    x: int = (\n",
@@ -543,7 +535,7 @@ def test_broken_files_are_notes_not_errors(tmp_path: Path) -> None:
 
 
 def test_virtualenvs_are_skipped(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             ".venv/lib/site.py": "import os\nos.environ['VENV_ONLY']\n",
@@ -555,7 +547,7 @@ def test_virtualenvs_are_skipped(tmp_path: Path) -> None:
 
 
 def test_compose_reset_and_override_tags(tmp_path: Path) -> None:
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "compose.yaml": """
@@ -587,7 +579,7 @@ def test_no_example_end_to_end(tmp_path: Path) -> None:
     from devdb.envfile import plan_env_file
     from devdb.envkeys import DbParams, detect_key_map, render_db_values
 
-    root = _tree(
+    root = write_tree(
         tmp_path,
         {
             "docker-compose.yml": FULL_STACK_COMPOSE,

@@ -17,13 +17,7 @@ from devdb.project.envreaders import readers_in
 from devdb.project.interpreter import choose_interpreter, requires_python_problem
 from devdb.project.start import host_path, read_dockerfile
 
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+from e2e_util import write_tree
 
 
 @pytest.mark.parametrize(
@@ -100,7 +94,9 @@ def test_any_python_source_yields_readers_or_none(text: str) -> None:
 
 
 def test_dockerfile_workdir_maps_back_to_the_folder_copied_there(tmp_path: Path) -> None:
-    backend = write(tmp_path, {"backend/app/main.py": "", "backend/Dockerfile": ""}) / "backend"
+    backend = (
+        write_tree(tmp_path, {"backend/app/main.py": "", "backend/Dockerfile": ""}) / "backend"
+    )
     dockerfile = read_dockerfile(
         backend / "Dockerfile",
         "FROM python:3.12 AS build\nWORKDIR /build\nCOPY . .\nFROM python:3.12\nWORKDIR /app/\n"
@@ -169,14 +165,14 @@ def test_load_dotenv_walks_up_from_the_calling_file(tmp_path: Path) -> None:
     assert (
         reader.resolve(tmp_path / "svc") == tmp_path / "svc" / ".env"
     )  # nothing yet: the start dir
-    write(tmp_path, {"svc/app/.env": "X=1\n"})
+    write_tree(tmp_path, {"svc/app/.env": "X=1\n"})
     assert reader.resolve(tmp_path / "svc") == tmp_path / "svc" / "app" / ".env"
 
 
 def test_package_layout_started_by_dockerfile_reads_env_from_the_package_parent(
     tmp_path: Path,
 ) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "backend/alembic.ini": "[alembic]\nscript_location = app/alembic\n",
@@ -204,7 +200,7 @@ def test_package_layout_started_by_dockerfile_reads_env_from_the_package_parent(
 
 
 def test_decoy_example_is_never_the_backends(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -217,7 +213,7 @@ def test_decoy_example_is_never_the_backends(tmp_path: Path) -> None:
 
 
 def test_makefile_cd_and_src_layout(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "Makefile": "PORT ?= 18123\n.PHONY: run\nlint:\n\truff check .\nrun:\n\t@cd service && uv run uvicorn shop.api:app --port $(PORT)\n",
@@ -234,7 +230,7 @@ def test_makefile_cd_and_src_layout(tmp_path: Path) -> None:
 
 
 def test_configured_facts_are_not_looked_for(tmp_path: Path) -> None:
-    root = write(tmp_path, {"deep/alembic.ini": "[alembic]\nscript_location = m\n"})
+    root = write_tree(tmp_path, {"deep/alembic.ini": "[alembic]\nscript_location = m\n"})
     given_ini = root / "elsewhere.ini"
     found = discover(
         root,
@@ -307,7 +303,7 @@ def test_requires_python(
 
 
 def test_a_container_port_becomes_one_a_developer_can_bind(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "alembic.ini": "[alembic]\nscript_location = migrations\n",

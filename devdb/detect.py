@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devdb.project.evidence import Fact
+from devdb.project.evidence import Fact, shown
 
 SKIP_DIRS = {
     ".git",
@@ -122,13 +122,6 @@ def _has_alembic_section(path: Path) -> bool:
     return parser.has_section("alembic") and (path.parent / "env.py").is_file()
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root)) or "."
-    except ValueError:
-        return str(path)
-
-
 def _in_backend(path: Path, root: Path) -> bool:
     from devdb.project.start import is_decoy
 
@@ -153,9 +146,9 @@ def _find_alembic_ini(files: list[Path], root: Path, found: Discovered) -> Path 
             f"the shallowest of {len(usable)} alembic.ini files (set alembic_ini to choose another)"
         )
     )
-    found.facts.append(Fact("alembic.ini", _rel(chosen, root), evidence))
+    found.facts.append(Fact("alembic.ini", shown(chosen, root), evidence))
     if len(usable) > 1:
-        found.notes.append(f"several alembic.ini files; using {_rel(chosen, root)}")
+        found.notes.append(f"several alembic.ini files; using {shown(chosen, root)}")
     return chosen
 
 
@@ -193,14 +186,14 @@ def _choose_env_file(
         in_migrations = ini_dir is not None and reader.source.name == "env.py"
         cwd = ini_dir if in_migrations and ini_dir else start_dir
         path = reader.resolve(cwd)
-        how = f"{reader.how} in {_rel(reader.source, root)}"
+        how = f"{reader.how} in {shown(reader.source, root)}"
         resolved.append((path, how, reader.rank + (0 if in_migrations else 100)))
         if not in_migrations and ini_dir and ini_dir != start_dir and reader.where.relative:
             # the developer's own `alembic current` runs in the alembic.ini folder and imports
             # these settings too: that folder's copy must agree
             other = reader.resolve(ini_dir)
             if other != path:
-                resolved.append((other, f"{how}, read from {_rel(ini_dir, root)}/ by alembic", -1))
+                resolved.append((other, f"{how}, read from {shown(ini_dir, root)}/ by alembic", -1))
     compose_files = _compose_env_files(root, ini_dir or start_dir)
     if resolved:
         existing = [item for item in resolved if item[0].is_file()]
@@ -209,8 +202,8 @@ def _choose_env_file(
         found.facts.append(
             Fact(
                 "env file",
-                _rel(path, root),
-                f"{how}, run from {_rel(start_dir, root)}/ ({start_evidence})",
+                shown(path, root),
+                f"{how}, run from {shown(start_dir, root)}/ ({start_evidence})",
             )
         )
     if found.env_file is None:
@@ -274,14 +267,14 @@ def discover(
             )
             if other is not None:
                 found.notes.append(
-                    f"the app's start is in {_rel(start.directory, root)}/ by {start.evidence}, "
-                    f"not {_rel(other.directory, root)}/ by {other.evidence}; "
+                    f"the app's start is in {shown(start.directory, root)}/ by {start.evidence}, "
+                    f"not {shown(other.directory, root)}/ by {other.evidence}; "
                     "set app_dir and app_command in [tool.devdb] to choose"
                 )
             found.facts.append(
                 Fact(
                     "app start",
-                    f"{' '.join(start.command)} in {_rel(start.directory, root)}/",
+                    f"{' '.join(start.command)} in {shown(start.directory, root)}/",
                     start.evidence,
                 )
             )
@@ -297,7 +290,7 @@ def discover(
         if entry is not None:
             start_dir = entry.parent
             found.app_command = found.app_command or ["python", entry.name]
-            start_evidence = f"{_rel(entry, root)} (no other start evidence)"
+            start_evidence = f"{shown(entry, root)} (no other start evidence)"
     if start_dir is not None and not found.app_command and configured.app_command is None:
         entry = next(
             (start_dir / n for n in APP_ENTRY_NAMES[:3] if (start_dir / n).is_file()), None
@@ -322,12 +315,14 @@ def discover(
         if found.env_example is not None:
             found.facts.append(
                 Fact(
-                    "env example", _rel(found.env_example, root), "the example nearest the env file"
+                    "env example",
+                    shown(found.env_example, root),
+                    "the example nearest the env file",
                 )
             )
         for decoy in decoys:
             found.notes.append(
-                f"{_rel(decoy, root)} is not the backend's (another part of the repository); not used"
+                f"{shown(decoy, root)} is not the backend's (another part of the repository); not used"
             )
     if found.env_file is None:
         base = found.env_example.parent if found.env_example else process_dir
@@ -338,7 +333,7 @@ def discover(
             else f"where the app starts ({start_evidence})"
         )
         found.facts.append(
-            Fact("env file", _rel(found.env_file, root), f"no settings code names one; {reason}")
+            Fact("env file", shown(found.env_file, root), f"no settings code names one; {reason}")
         )
 
     found.fixtures_dir = configured.fixtures_dir

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,11 @@ class Fact:
             if self.evidence
             else f"{self.name} {self.value}"
         )
+
+
+def shown(path: Path, root: Path) -> str:
+    """`path` as the user reads it: relative to the project root when inside it."""
+    try:
+        return str(path.relative_to(root)) or "."
+    except ValueError:
+        return str(path)

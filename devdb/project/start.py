@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from devdb.project.commands import AppCommand, from_line, from_words
+from devdb.project.evidence import shown
 
 _RUN_TARGETS = ("run", "dev", "start", "serve", "server", "runserver", "api", "backend", "app")
 _ENTRY_NAMES = ("main.py", "app.py", "server.py", "run.py", "wsgi.py", "asgi.py", "__main__.py")
@@ -53,10 +54,7 @@ class _Files:
         return self.texts[path]
 
     def rel(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root)) or "."
-        except ValueError:
-            return str(path)
+        return shown(path, self.root)
 
 
 def _module_file(base: Path, module: str) -> Path | None:
@@ -164,7 +162,7 @@ class Dockerfile:
     path: Path
     workdir: str = "/"
     copies: list[tuple[list[str], str]] = field(default_factory=list)  # (sources, absolute dest)
-    command: list[str] | None = None
+    command: list[str] | str | None = None  # exec form, or a shell line
     pythonpath: list[str] = field(default_factory=list)
 
 
@@ -218,18 +216,9 @@ def read_dockerfile(path: Path, text: str) -> Dockerfile:
             found.command = candidate
             break
         if isinstance(candidate, str) and from_line(candidate):
-            found.command = shlex_split(candidate)
+            found.command = candidate
             break
     return found
-
-
-def shlex_split(line: str) -> list[str]:
-    import shlex
-
-    try:
-        return shlex.split(line)
-    except ValueError:
-        return line.split()
 
 
 def host_path(container: str, mounts: list[tuple[Path, str]]) -> Path | None:
@@ -292,8 +281,8 @@ def _docker_start(
     workdir = working_dir or dockerfile.workdir
     directory = host_path(workdir, mounts) or context
     python_path = [p for p in (host_path(c, mounts) for c in dockerfile.pythonpath) if p]
-    shown = words if isinstance(words, str) else " ".join(words)
-    text = f"{evidence}, WORKDIR {workdir}: {shown}"
+    written = words if isinstance(words, str) else " ".join(words)
+    text = f"{evidence}, WORKDIR {workdir}: {written}"
     return _start(files, directory, app, text, trust, [p for p in python_path if p != directory])
 
 
@@ -302,7 +291,7 @@ def _dockerfiles(files: _Files) -> list[Start]:
     for path in files.files:
         if path.name == "Dockerfile" or path.name.startswith("Dockerfile."):
             dockerfile = read_dockerfile(path, files.text(path))
-            start = _docker_start(files, dockerfile, path.parent, f"{files.rel(path)}", 45)
+            start = _docker_start(files, dockerfile, path.parent, files.rel(path), 45)
             if start:
                 found.append(start)
     return found

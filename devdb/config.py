@@ -86,18 +86,31 @@ class Config:
             return str(path)
 
 
-def _read_toml_table(root: Path) -> tuple[dict[str, Any], str]:
-    devdb_toml = root / "devdb.toml"
+def _read_pyproject(root: Path) -> tuple[dict[str, Any], tomllib.TOMLDecodeError | None]:
+    """pyproject.toml parsed once per load: its [tool.devdb], [project] name and
+    requires-python all come from here."""
     pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}, None
+    try:
+        return tomllib.loads(pyproject.read_text()), None
+    except tomllib.TOMLDecodeError as exc:
+        return {}, exc
+
+
+def _read_toml_table(
+    root: Path, pyproject: dict[str, Any], pyproject_error: tomllib.TOMLDecodeError | None
+) -> tuple[dict[str, Any], str]:
+    devdb_toml = root / "devdb.toml"
     try:
         if devdb_toml.is_file():
             data = tomllib.loads(devdb_toml.read_text())
             return data.get("tool", {}).get("devdb", data), "devdb.toml"
-        if pyproject.is_file():
-            data = tomllib.loads(pyproject.read_text())
-            table = data.get("tool", {}).get("devdb")
-            if table is not None:
-                return table, "pyproject.toml [tool.devdb]"
+        if pyproject_error is not None:
+            raise pyproject_error
+        table = pyproject.get("tool", {}).get("devdb")
+        if table is not None:
+            return table, "pyproject.toml [tool.devdb]"
     except tomllib.TOMLDecodeError as exc:
         raise DevdbError(
             f"cannot parse the devdb config in {root}: {exc}", "fix the TOML syntax"
@@ -144,14 +157,16 @@ def load_config(start: Path | None = None, **overrides: Any) -> Config:
 
 def read_config(root: Path, **overrides: Any) -> Config:
     """The project's config discovered now (a long-lived process: the reset agent)."""
-    table, source = _read_toml_table(root)
+    pyproject, pyproject_error = _read_pyproject(root)
+    table, source = _read_toml_table(root, pyproject, pyproject_error)
+    project_table = pyproject.get("project", {})
     unknown = set(table) - _KNOWN_KEYS
     if unknown:
         raise DevdbError(
             f"unknown key(s) in {source}: {', '.join(sorted(unknown))}",
             "see the configuration reference in the README",
         )
-    name = table.get("project_name") or _project_name(root)
+    name = table.get("project_name") or str(project_table.get("name") or root.name)
     config = Config(project_root=root, project_name=name, source=source)
     for key in _PATH_KEYS:
         value = table.get(key)
@@ -174,6 +189,7 @@ def read_config(root: Path, **overrides: Any) -> Config:
             python=table.get("python"),
         ),
         config.state_dir,
+        requires_python=project_table.get("requires-python"),
     )
     config.notes = list(found.notes)
     config.facts = list(found.facts)
@@ -223,18 +239,6 @@ def read_config(root: Path, **overrides: Any) -> Config:
             f"use one of: {', '.join(repr(choice) for choice in PER_TEST_DATABASES)}",
         )
     return config
-
-
-def _project_name(root: Path) -> str:
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            name = tomllib.loads(pyproject.read_text()).get("project", {}).get("name")
-        except tomllib.TOMLDecodeError:
-            name = None
-        if name:
-            return str(name)
-    return root.name
 
 
 def require_alembic(config: Config) -> Path:

@@ -233,7 +233,10 @@ def _compose_env_files(root: Path, anchor: Path) -> list[Path]:
 
 
 def discover(
-    root: Path, configured: Configured | None = None, state_dir: Path | None = None
+    root: Path,
+    configured: Configured | None = None,
+    state_dir: Path | None = None,
+    requires_python: str | None = None,  # pyproject's [project] requires-python
 ) -> Discovered:
     from devdb.project.start import find_start
 
@@ -354,7 +357,7 @@ def discover(
         chosen = choose_interpreter(root, folders, state_dir, configured.python)
         found.python = chosen.python
         found.notes += chosen.notes
-        found.python_problem = requires_python_problem(root, chosen.version)
+        found.python_problem = requires_python_problem(requires_python, chosen.version)
         found.facts.append(Fact("interpreter", chosen.python, chosen.evidence))
     return found
 

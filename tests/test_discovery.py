@@ -292,11 +292,8 @@ def test_the_active_virtualenv_comes_before_the_projects(
         ("==3.12.*", (3, 11, 2), True),
     ],
 )
-def test_requires_python(
-    tmp_path: Path, spec: str, version: tuple[int, ...], refused: bool
-) -> None:
-    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\nrequires-python = "{spec}"\n')
-    problem = requires_python_problem(tmp_path, version)
+def test_requires_python(spec: str, version: tuple[int, ...], refused: bool) -> None:
+    problem = requires_python_problem(spec, version)
     assert (problem is not None) == refused
     if problem:
         assert spec in problem and ".".join(map(str, version)) in problem
@@ -317,3 +314,11 @@ def test_a_container_port_becomes_one_a_developer_can_bind(tmp_path: Path) -> No
     found = discover(root)
     assert found.app_command == ["python", "-m", "uvicorn", "api.main:app", "--port", "8000"]
     assert "Procfile" in found.facts[1].evidence  # a local Procfile before the container
+
+
+def test_the_config_carries_pyprojects_requires_python(tmp_path: Path) -> None:
+    from devdb.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=99"\n')
+    problem = load_config(tmp_path).python_problem
+    assert problem is not None and ">=99" in problem

@@ -122,18 +122,9 @@ def choose_interpreter(
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)\s*([0-9][0-9.]*)(\.\*)?\s*$")
 
 
-def requires_python_problem(root: Path, version: tuple[int, ...] | None) -> str | None:
-    """One line when pyproject's `requires-python` excludes `version`, else None."""
-    import tomllib
-
-    if version is None:
-        return None
-    try:
-        spec = tomllib.loads((root / "pyproject.toml").read_text()).get("project", {})
-        spec = spec.get("requires-python")
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    if not isinstance(spec, str):
+def requires_python_problem(spec: object, version: tuple[int, ...] | None) -> str | None:
+    """One line when `spec` (pyproject's `requires-python`) excludes `version`, else None."""
+    if version is None or not isinstance(spec, str):
         return None
     for clause in spec.split(","):
         match = _CLAUSE.match(clause)

@@ -22,6 +22,7 @@ _PROBE = (
     "print('%d.%d.%d' % sys.version_info[:3]); print(','.join(missing))"
 )
 _VENV_NAMES = (".venv", "venv", "env")
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
 
 
 @dataclass
@@ -46,25 +47,28 @@ def _probe(python: Path, cache: dict[str, list[object]]) -> tuple[tuple[int, ...
     stamp = _stamp(python)
     cached = cache.get(key)
     if cached and cached[0] == stamp:
-        version = tuple(int(p) for p in str(cached[1]).split(".")) if cached[1] else None
-        return version, str(cached[2])
+        version_text, problem = str(cached[1]), str(cached[2])
+    else:
+        version_text, problem = _run_probe(python)
+        cache[key] = [stamp, version_text, problem]
+    version = (
+        tuple(int(p) for p in version_text.split(".")) if _VERSION.match(version_text) else None
+    )
+    return version, problem
+
+
+def _run_probe(python: Path) -> tuple[str, str]:
     try:
         result = subprocess.run(
             [str(python), "-c", _PROBE], capture_output=True, text=True, timeout=20, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        problem, version_text = f"cannot run it ({exc.__class__.__name__})", ""
-    else:
-        lines = result.stdout.splitlines()
-        if result.returncode != 0 or not lines:
-            problem, version_text = f"cannot run it (exit {result.returncode})", ""
-        else:
-            version_text = lines[0]
-            missing = lines[1] if len(lines) > 1 else ""
-            problem = f"cannot import {missing.replace(',', ', ')}" if missing else ""
-    cache[key] = [stamp, version_text, problem]
-    version = tuple(int(p) for p in version_text.split(".")) if version_text else None
-    return version, problem
+        return "", f"cannot run it ({exc.__class__.__name__})"
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or not lines:
+        return "", f"cannot run it (exit {result.returncode})"
+    missing = lines[1] if len(lines) > 1 else ""
+    return lines[0], f"cannot import {missing.replace(',', ', ')}" if missing else ""
 
 
 def _venv_python(folder: Path) -> Path:

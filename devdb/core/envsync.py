@@ -65,9 +65,7 @@ def sync_env_file(project: Project, server: Server, *, write: bool = True) -> En
     config = project.config
     assert config.env_file is not None
     values, declared, source = db_values(project, server)
-    from devdb.envfile import is_tracked
-
-    if is_tracked(config.project_root, config.env_file):
+    if project.env_file_tracked:
         return _tracked(project, values, source)
     ownership = load_ownership(config.state_dir)
     plan = plan_env_file(

@@ -34,6 +34,7 @@ class Project:
     database: str
     test_database: str
     engine_note: str = ""
+    env_file_tracked: bool = False  # git tracks the env file: devdb never rewrites it
 
     def save(self) -> None:
         save_state(self.config.state_dir, self.state)
@@ -171,6 +172,7 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         database=database,
         test_database=f"{database}_test",
         engine_note=note,
+        env_file_tracked=tracked is not None,
     )
     if create and engine_name != "external":
         state.engine = engine_name

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEVDB   = $(BIN)/devdb
+UP_FLAGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install up down migrate status reset lint backup restore test bench image clean
@@ -10,39 +11,42 @@ DEVDB   = $(BIN)/devdb
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(BIN)/devdb: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+# What running needs (make up); the dev tools come on top for make test.
+$(BIN)/devdb: pyproject.toml scripts/install-venv.sh
+	@scripts/install-venv.sh $(VENV) $(PYTHON)
 	@touch $@
 
-install: $(BIN)/devdb ## Create .venv and install devdb (editable) with dev tools
+$(VENV)/.dev-tools: $(BIN)/devdb
+	@scripts/install-venv.sh $(VENV) $(PYTHON) dev
+	@touch $@
 
-up: install ## Start the database, write .env, migrate, seed, run the app
-	$(DEVDB) up
+install: $(VENV)/.dev-tools ## Create .venv and install devdb (editable) with dev tools
 
-down: install ## Stop the database (data kept)
+up: $(BIN)/devdb ## Start the database, write .env, migrate, seed, run the app
+	$(DEVDB) up $(UP_FLAGS)
+
+down: $(BIN)/devdb ## Stop the database (data kept)
 	$(DEVDB) down
 
-migrate: install ## Apply migrations to head
+migrate: $(BIN)/devdb ## Apply migrations to head
 	$(DEVDB) migrate
 
-status: install ## Show engine, revision, pending migrations
+status: $(BIN)/devdb ## Show engine, revision, pending migrations
 	$(DEVDB) status
 
-reset: install ## Back to exactly the migrated + seeded state, in well under a second
+reset: $(BIN)/devdb ## Back to exactly the migrated + seeded state, in well under a second
 	$(DEVDB) reset --yes
 
-lint: install ## Lint migrations (runbook, lock safety, pgvector rules)
+lint: $(BIN)/devdb ## Lint migrations (runbook, lock safety, pgvector rules)
 	$(DEVDB) lint
 
-backup: install ## Take a verified-restorable backup of the local database
+backup: $(BIN)/devdb ## Take a verified-restorable backup of the local database
 	$(DEVDB) backup
 
-restore: install ## Verify the newest backup by restoring it into a scratch database
+restore: $(BIN)/devdb ## Verify the newest backup by restoring it into a scratch database
 	$(DEVDB) restore --latest --verify
 
-image: install ## Build the offline pgvector image (no registry needed)
+image: $(BIN)/devdb ## Build the offline pgvector image (no registry needed)
 	$(DEVDB) image build
 
 test: install ## Run the test suite (ruff, mypy, pytest)

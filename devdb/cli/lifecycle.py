@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,6 +24,9 @@ from devdb.cli._common import (
     progress_steps,
     run,
 )
+
+if TYPE_CHECKING:
+    from devdb.core.status import Status
 
 
 def up(
@@ -109,32 +113,55 @@ def destroy(
     err.print("[green]✓[/] removed: " + (", ".join(removed) if removed else "nothing"))
 
 
-def status(project: Path | None = ProjectOpt, as_json: bool = JsonOpt) -> None:
-    """Engine, server, revision, pending migrations, extensions. Example: devdb status --json"""
-    from devdb.core.lifecycle import status as core_status
+def status(
+    project: Path | None = ProjectOpt,
+    as_json: bool = JsonOpt,
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 when `devdb up` or `devdb reset` is needed (for scripts)."
+    ),
+) -> None:
+    """What `devdb up` would act on: server, revision, pending, drift, env file. Read-only.
+
+    Each finding comes with the command that settles it. With --check the exit code says
+    whether anything needs doing: 0 nothing, 1 `up` or `reset` is needed or something is
+    wrong (two heads, a broken alembic.ini), like `prisma migrate status`.
+
+    Examples:
+      devdb status
+      devdb status --json            # {"needs": "nothing|up|reset|fix", "findings": [...], ...}
+      devdb status --check || devdb up --no-app
+    """
+    from devdb.core.status import status as core_status
 
     config = run(lambda: load(project))
     result = run(lambda: core_status(config))
     if as_json:
         print_json(result.as_dict())
-        return
+    else:
+        _print_status(result)
+    if check and result.needs != "nothing":
+        raise typer.Exit(1)
+
+
+def _print_status(result: Status) -> None:
+    from rich.markup import escape
+
     state = "[green]running[/]" if result.running else "[yellow]stopped[/]"
     out.print(f"engine      {result.engine} ({state}, port {result.port or '-'})")
     out.print(f"database    {result.database} {'(answering)' if result.answering else ''}")
     out.print(
         f"revision    {', '.join(result.revision) or '-'}   heads: {', '.join(result.heads) or '-'}"
     )
-    if result.pending:
-        out.print(
-            f"pending     {len(result.pending)}: {', '.join(result.pending)}  → devdb migrate"
-        )
-    if result.unknown_revisions:
-        out.print(
-            f"[red]drift[/]       database at {', '.join(result.unknown_revisions)}, unknown to the code"
-        )
     if result.extensions:
         out.print("extensions  " + ", ".join(f"{k} {v}" for k, v in result.extensions.items()))
     out.print(f"env file    {result.env_file}")
+    if not result.findings:
+        out.print("[green]✓[/] up to date: `devdb up` has nothing to do")
+        return
+    colour = {"up": "yellow", "reset": "red", "fix": "red"}[result.needs]
+    out.print(f"[{colour}]needs {result.needs}[/]")
+    for finding in result.findings:
+        out.print(f"  {finding.kind}: {escape(finding.message)}  [dim]→[/] {escape(finding.fix)}")
 
 
 def env(

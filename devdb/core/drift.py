@@ -17,10 +17,18 @@ class Drift:
     message: str
 
 
+def alembic_ini(config: Config) -> Path:
+    """The project's alembic.ini, without require_alembic's interpreter check: reading the
+    migration files needs no interpreter."""
+    if config.alembic_ini is not None and config.alembic_ini.is_file():
+        return config.alembic_ini
+    return require_alembic(config)  # raises: there is none
+
+
 def script_graph(config: Config) -> dict[str, tuple[tuple[str, ...], Path]]:
     from devdb.migrations.scripts import migration_files, parse_revision_ids
 
-    return parse_revision_ids(migration_files(require_alembic(config)))
+    return parse_revision_ids(migration_files(alembic_ini(config)))
 
 
 def check_single_head(config: Config) -> list[str]:
@@ -40,7 +48,7 @@ def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
     import psycopg
 
     from devdb.dbmeta import get_meta
-    from devdb.migrations.scripts import db_revisions, revision_hashes
+    from devdb.migrations.scripts import db_revisions
 
     graph = script_graph(config)
     try:
@@ -49,6 +57,18 @@ def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
             recorded = get_meta(conn, "migration_hashes") or {}
     except psycopg.OperationalError:
         return []
+    return drift_between(config, graph, revisions, recorded)
+
+
+def drift_between(
+    config: Config,
+    graph: dict[str, tuple[tuple[str, ...], Path]],
+    revisions: list[str],
+    recorded: dict[str, str],
+) -> list[Drift]:
+    """Drift of a database at `revisions`, whose applied files had the `recorded` hashes."""
+    from devdb.migrations.scripts import revision_hashes
+
     found: list[Drift] = []
     unknown = [rev for rev in revisions if rev not in graph]
     if unknown:
@@ -59,7 +79,7 @@ def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
                 "not know (switched git branches?)",
             )
         )
-    current = revision_hashes(require_alembic(config))
+    current = revision_hashes(alembic_ini(config))
     edited = sorted(
         rev
         for rev in ancestors(graph, revisions)
@@ -73,3 +93,28 @@ def detect_drift(config: Config, server: Server, database: str) -> list[Drift]:
             )
         )
     return found
+
+
+def pending_revisions(
+    graph: dict[str, tuple[tuple[str, ...], Path]], current: list[str]
+) -> list[str]:
+    """Revisions between the database's revision(s) and every head, in the order `upgrade
+    heads` applies them (each after its parents)."""
+    from devdb.migrations.scripts import find_heads
+
+    applied = ancestors(graph, current)
+    pending: list[str] = []
+    seen: set[str] = set()
+    for head in find_heads(graph):
+        stack: list[tuple[str, bool]] = [(head, False)]
+        while stack:  # iterative post-order: a long history must not hit the recursion limit
+            rev, parents_done = stack.pop()
+            if parents_done:
+                pending.append(rev)
+                continue
+            if rev in seen or rev in applied or rev not in graph:
+                continue
+            seen.add(rev)
+            stack.append((rev, True))
+            stack.extend((parent, False) for parent in reversed(graph[rev][0]))
+    return pending

@@ -1,11 +1,9 @@
-"""down, destroy, status, env, logs, psql: short functions over the project context."""
+"""down, destroy, env, logs, psql: short functions over the project context."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
@@ -61,87 +59,6 @@ def _backup_before_destroy(project: Project, progress: Progress) -> None:
     gate = guard_overwrite(project, server, action="destroy", progress=progress)
     if gate is not None:
         progress(gate.message)
-
-
-@dataclass
-class Status:
-    engine: str
-    database: str
-    running: bool
-    port: int | None
-    answering: bool = False
-    revision: list[str] = field(default_factory=list)
-    heads: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    unknown_revisions: list[str] = field(default_factory=list)
-    extensions: dict[str, str] = field(default_factory=dict)
-    engine_details: dict[str, Any] = field(default_factory=dict)
-    env_file: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return asdict(self)
-
-
-def status(config: Config) -> Status:
-    project = open_project(config, create=False)
-    server = project.engine.server()
-    running = project.engine.is_running() if project.engine_name != "external" else True
-    result = Status(
-        engine=project.engine_name,
-        database=project.database,
-        running=running,
-        port=server.port if server else project.state.port,
-        engine_details=project.engine.describe(),
-        env_file=config.rel(config.env_file),
-    )
-    from devdb.migrations.scripts import find_heads, migration_files, parse_revision_ids
-
-    graph: dict[str, Any] = {}
-    if config.alembic_ini is not None and config.alembic_ini.is_file():
-        graph = parse_revision_ids(migration_files(config.alembic_ini))
-        result.heads = find_heads(graph)
-    if server is None or not running:
-        return result
-    import psycopg
-
-    from devdb.migrations.scripts import db_revisions
-
-    try:
-        with psycopg.connect(server.conninfo(project.database), connect_timeout=3) as conn:
-            result.answering = True
-            result.revision = db_revisions(conn)
-            result.extensions = {
-                name: version
-                for name, version in conn.execute("SELECT extname, extversion FROM pg_extension")
-            }
-    except psycopg.Error:
-        return result
-    result.unknown_revisions = [rev for rev in result.revision if rev not in graph]
-    result.pending = _pending(graph, result.heads, result.revision)
-    return result
-
-
-def _pending(graph: dict[str, Any], heads: list[str], current: list[str]) -> list[str]:
-    """Revisions between the database's revision(s) and the heads, oldest first."""
-    from devdb.migrations.scripts import ancestors
-
-    applied = ancestors(graph, current)
-    pending: list[str] = []
-    seen: set[str] = set()
-
-    def visit(rev: str) -> None:
-        if rev in seen or rev in applied or rev not in graph:
-            return
-        seen.add(rev)
-        for parent in graph[rev][0]:
-            visit(parent)
-        pending.append(rev)
-
-    for head in heads:
-        visit(head)
-    return pending
 
 
 def connection_env(config: Config) -> tuple[dict[str, str], str]:

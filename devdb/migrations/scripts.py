@@ -93,8 +93,16 @@ def _parse_alembic_ini(ini_path: Path, section: str) -> AlembicIni:
         parser = configparser.ConfigParser(defaults={"here": str(here)})
         try:
             parser.read(ini_path, encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DevdbError(
+                f"{_shown(ini_path)} is not UTF-8 text (byte {exc.start})",
+                "save it as UTF-8; Alembic reads it as UTF-8 too",
+            ) from exc
         except configparser.Error as exc:
-            raise DevdbError(f"Cannot parse {ini_path.name}: {first_line(exc)}") from exc
+            raise DevdbError(
+                f"{_shown(ini_path)}:{_ini_error_line(exc)}: {_ini_problem(exc)}",
+                "fix that line of the Alembic config (INI: [section] headers, key = value)",
+            ) from exc
         if parser.has_section(section):
             for key in parser.options(section):
                 if key == "here":
@@ -102,8 +110,16 @@ def _parse_alembic_ini(ini_path: Path, section: str) -> AlembicIni:
                 try:
                     opts[key] = parser.get(section, key)
                 except configparser.Error as exc:
+                    line = _option_line(ini_path, section, key)
+                    problem = (
+                        f"%({exc.reference})s names no option"
+                        if isinstance(exc, configparser.InterpolationMissingOptionError)
+                        else first_line(exc)
+                    )
                     raise DevdbError(
-                        f"Cannot read {key} in {ini_path.name}: {first_line(exc)}"
+                        f"{_shown(ini_path)}:{line}: {key} cannot be read: {problem}",
+                        "write a literal % as %% (configparser interpolation), "
+                        "or use only %(here)s",
                     ) from exc
         pyproject = here / "pyproject.toml"
         if pyproject.is_file():  # alembic >= 1.16: ini values win, [tool.alembic] fills gaps
@@ -115,11 +131,19 @@ def _parse_alembic_ini(ini_path: Path, section: str) -> AlembicIni:
         location = str(here)  # Flask-Migrate's migrations/alembic.ini: set in code
     if not location:
         raise DevdbError(
-            f"No script_location in {ini_path.name}",
-            "Point devdb at the alembic.ini of the project (the one `alembic upgrade` uses).",
+            f"{_shown(ini_path)} has no script_location in its [{section}] section",
+            "add `script_location = <folder holding env.py>` there, or point devdb's "
+            "alembic_ini at the config `alembic upgrade` uses",
         )
     prepend = _split_list(opts.get("prepend_sys_path"), opts, legacy=r", *|(?: +)|:")
     script_dir = _resolve_location(str(location), here, prepend)
+    if not script_dir.is_dir() and not _is_package_form(str(location)):
+        line = _option_line(ini_path, section, "script_location")
+        at = f"{_shown(ini_path)}:{line}" if line else _shown(ini_path)
+        raise DevdbError(
+            f"{at}: script_location points at {_shown(script_dir)}, which does not exist",
+            "set script_location to the folder holding env.py and versions/",
+        )
     versions = tuple(
         _resolve_dir(v, here) for v in _split_list(opts.get("version_locations"), opts)
     )
@@ -334,7 +358,7 @@ def _resolve_dir(value: str, here: Path) -> Path:
 def _resolve_location(value: str, here: Path, prepend: list[str]) -> Path:
     """A folder, or Alembic's ``package:path`` resource form (found without importing)."""
     direct = _resolve_dir(value, here)
-    if direct.is_dir() or ":" not in value or (len(value) > 1 and value[1] == ":"):
+    if direct.is_dir() or not _is_package_form(value):
         return direct
     package, _, sub = value.partition(":")
     roots = [_resolve_dir(p, here) for p in prepend] + [here]
@@ -343,6 +367,65 @@ def _resolve_location(value: str, here: Path, prepend: list[str]) -> Path:
         if candidate.is_dir():
             return candidate.resolve()
     return direct
+
+
+def _is_package_form(value: str) -> bool:
+    """`package:path` (found through the installed package, which devdb does not import)."""
+    return ":" in value and not (len(value) > 1 and value[1] == ":")
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it is below it, else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _ini_error_line(exc: configparser.Error) -> int | str:
+    errors = getattr(exc, "errors", None)  # ParsingError: [(line, text)]
+    if errors:
+        return int(errors[0][0])
+    lineno = getattr(exc, "lineno", None)
+    return lineno if isinstance(lineno, int) else "?"
+
+
+def _ini_problem(exc: configparser.Error) -> str:
+    """configparser's message without its file name and line (the caller says those)."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"a line before any [section] header: {exc.line.strip()!r}"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"{exc.option} appears twice in [{exc.section}]"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"[{exc.section}] appears twice"
+    errors = getattr(exc, "errors", None)
+    if isinstance(exc, configparser.ParsingError) and errors:
+        return f"not a `key = value` line: {_literal_line(errors[0][1])!r}"
+    return first_line(exc)
+
+
+def _literal_line(shown: str) -> str:
+    """configparser keeps a bad line as its repr()."""
+    try:
+        return str(ast.literal_eval(shown)).strip()
+    except (ValueError, SyntaxError):
+        return shown
+
+
+def _option_line(ini_path: Path, section: str, key: str) -> int | None:
+    """The line where `key` is set in `[section]` (for messages), if it can be found."""
+    current = None
+    try:
+        lines = read_bytes(ini_path).decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped[1:-1].strip()
+        elif current == section and re.match(rf"{re.escape(key)}\s*[=:]", stripped, re.I):
+            return number
+    return None
 
 
 def _rel(path: Path, base: Path) -> str:

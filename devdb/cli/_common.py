@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,23 @@ err = Console(stderr=True, highlight=False)  # people: progress, notes, errors
 DEBUG = {"on": False}
 
 ProjectOpt = typer.Option(None, "--project", "-C", help="Project folder (default: found from cwd).")
-EngineOpt = typer.Option(None, "--engine", "-e", help="auto | docker | embedded | external")
+
+
+def _engine_choice(value: str | None) -> str | None:
+    from devdb.config import ENGINES
+
+    if value is not None and value not in ENGINES:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(ENGINES)}")
+    return value
+
+
+EngineOpt = typer.Option(
+    None,
+    "--engine",
+    "-e",
+    help="auto | docker | embedded | external",
+    callback=_engine_choice,
+)
 UrlOpt = typer.Option(None, "--url", help="External server URL (implies --engine external).")
 JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
@@ -57,7 +74,7 @@ def run(fn: Callable[[], T]) -> T:
     except DevdbError as exc:
         if DEBUG["on"]:
             err.print_exception()
-        raise fail(exc.message, exc.hint) from None
+        raise fail(exc.message, exc.hint, code=getattr(exc, "exit_code", 1)) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/] — run the same command again to finish")
         raise typer.Exit(130) from None
@@ -65,22 +82,34 @@ def run(fn: Callable[[], T]) -> T:
 
 @contextmanager
 def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
-    """A spinner showing the current step; finished steps stay as dim lines."""
+    """One line per step with its time, so a slow step shows: on a terminal a spinner shows
+    the current step and each finished one stays with its duration; elsewhere each line
+    shows when its step began (seconds since the command started)."""
+    started = time.perf_counter()
     if not enabled or not err.is_terminal:
-        yield (lambda message: err.print(f"[dim]·[/] {message}")) if enabled else (lambda _m: None)
+
+        def plain(message: str) -> None:
+            err.print(f"[dim]·[/] {message} [dim](+{time.perf_counter() - started:.1f}s)[/]")
+
+        yield plain if enabled else (lambda _m: None)
         return
     with err.status("starting…") as spinner:
-        last: list[str] = []
+        last: list[tuple[str, float]] = []
+
+        def finish() -> None:
+            message, began = last[0]
+            err.print(f"[dim]· {message} {time.perf_counter() - began:.1f}s[/]")
 
         def step(message: str) -> None:
-            if last and not message.startswith(last[0].split(":")[0]):
-                err.print(f"[dim]· {last[0]}[/]")
-            last[:] = [message]
+            same_step = bool(last) and message.startswith(last[0][0].split(":")[0])
+            if last and not same_step:
+                finish()
+            last[:] = [(message, last[0][1] if same_step else time.perf_counter())]
             spinner.update(message)
 
         yield step
         if last:
-            err.print(f"[dim]· {last[0]}[/]")
+            finish()
 
 
 def confirm_destructive(what: str, yes: bool) -> None:

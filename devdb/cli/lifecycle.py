@@ -41,6 +41,9 @@ def up(
         False, "--reset-on-drift", help="Rebuild the database when it drifted from the code."
     ),
     no_backup: bool = NoBackupOpt,
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="External: migrate a database devdb did not create."
+    ),
 ) -> None:
     """Start the database, write the env file, migrate, seed, then run the app.
 
@@ -56,7 +59,11 @@ def up(
     with progress_steps(not as_json) as progress:
         result = run(
             lambda: core_up(
-                config, progress=progress, reset_on_drift=reset_on_drift, no_backup=no_backup
+                config,
+                progress=progress,
+                reset_on_drift=reset_on_drift,
+                no_backup=no_backup,
+                yes=yes,
             )
         )
     from devdb.cli.fast import report_warm_up, up_fields
@@ -190,7 +197,7 @@ def env(
 def logs(
     project: Path | None = ProjectOpt,
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
-    lines: int = typer.Option(50, "--lines", "-n", help="How many lines of the end."),
+    lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines of the end."),
 ) -> None:
     """The database server's log. Example: devdb logs -f"""
     from devdb.core import lifecycle

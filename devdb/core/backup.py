@@ -13,6 +13,7 @@ from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
+from devdb.faults import fault_point
 
 VERIFY = "__verify_"
 RESTORE = "__restore_"
@@ -93,6 +94,10 @@ def take_backup(
         raise DevdbError(f"database {database} does not exist yet", "run `devdb up` first")
     for stale in directory.glob(".*.partial"):  # left by an interrupted backup
         stale.unlink(missing_ok=True)
+    for dump in directory.glob("*.dump"):  # killed between its dump and its metadata
+        if not dump.with_suffix(".json").exists():
+            progress(f"removing {dump.name}: an interrupted backup (it has no metadata)")
+            dump.unlink(missing_ok=True)
     if name is None:
         name = parts.new_name(directory, database, suffix)
     elif (directory / f"{name}.json").exists() or (directory / f"{name}.dump").exists():
@@ -100,6 +105,7 @@ def take_backup(
     dest = directory / f"{name}.dump"
     progress(f"dumping {database} with the server's pg_dump ({project.engine_name})")
     outcome = parts.dump_database(project.engine, server, database, dest, progress)
+    fault_point("backup_dumped")
     image = None
     if project.engine_name == "docker":
         image = str(project.engine.describe().get("image") or "") or None
@@ -249,6 +255,7 @@ def restore(
             if not verify and not force_unmanaged:
                 snapshots.require_managed(server, database)
             checked = _restore_checked(project, server, info, target, progress)
+            fault_point("restore_restored")
             result.restore_seconds = checked.restore_seconds
             result.mismatches = list(checked.mismatches)
             result.revision = list(info.revision)
@@ -271,6 +278,7 @@ def restore(
             progress(f"swapping the restored database in as {database}")
             snapshots.swap_in(server, database, target, keep_as=None)
             target = None
+            fault_point("restore_swapped")
             state = project.state
             state.extra["revision"] = list(info.revision)
             state.migrations_hash = None  # the next `up` looks at what is there now

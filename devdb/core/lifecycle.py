@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from devdb.config import Config
 from devdb.core.project import Progress, Project, _noop, open_project, project_lock
+from devdb.engines import Engine
 from devdb.errors import DevdbError
 
 
@@ -28,21 +29,36 @@ def destroy(config: Config, progress: Progress = _noop, *, no_backup: bool = Fal
     line goes to `progress`), unless `no_backup`."""
     with project_lock(config):
         project = open_project(config, create=False)
-        if project.engine_name == "external":
+        others = _other_engines(project)
+        if project.engine_name == "external" and not others:
             raise DevdbError(
                 "devdb never destroys an external database",
                 "drop it yourself where it lives; devdb only forgets it with `rm -r .devdb`",
             )
         if no_backup:
             progress("--no-backup: no backup taken before destroy")
-        elif project.engine.server() is not None:
+        elif project.engine.managed and project.engine.server() is not None:
             _backup_before_destroy(project, progress)
         removed = project.engine.destroy()
+        for engine in others:  # every engine this checkout used: nothing left running
+            removed.extend(f"{item} ({engine.name})" for item in engine.destroy())
+        if project.engine_name == "external":
+            progress("the external server is left untouched; devdb forgets it")
         state_file = config.state_dir / "state.json"
         if state_file.exists():
             state_file.unlink()
             removed.append(config.rel(state_file))
     return removed
+
+
+def _other_engines(project: Project) -> list[Engine]:
+    """The managed engines the checkout used before its current one (state records them)."""
+    from devdb.engines import EngineSpec, make_engine
+
+    state = project.state
+    spec = EngineSpec(user=state.user or "devdb", password=state.password or "")
+    names = [name for name in state.extra.get("engines_used", []) if name != project.engine_name]
+    return [make_engine(name, project.config, spec) for name in names if name != "external"]
 
 
 def _backup_before_destroy(project: Project, progress: Progress) -> None:

@@ -108,10 +108,11 @@ def _pick_identifier(candidates: list[str | None], default: str) -> str:
 
 
 def choose_engine(config: Config, state: State) -> tuple[str, str]:
-    """(engine name, a note saying why) — `auto` keeps what this checkout used before."""
+    """(engine name, a note saying why). The engine sticks from the moment it is chosen
+    (`external` with its URL): only an explicit engine (--engine, --url, config) changes it."""
     if config.engine != "auto":
         return config.engine, ""
-    if state.engine in ("docker", "embedded"):
+    if state.engine in ("docker", "embedded", "external"):
         return state.engine, ""
     from devdb.engines import docker_available
 
@@ -123,15 +124,38 @@ def choose_engine(config: Config, state: State) -> tuple[str, str]:
     )
 
 
+def _switch_engine(state: State, engine_name: str) -> str:
+    """An explicit --engine replaces the one this checkout used: the old server is left as
+    it is (data kept) and stays on record, so `devdb destroy` removes it too."""
+    old = state.engine
+    assert old is not None
+    used = state.extra.setdefault("engines_used", [])
+    if old not in used:
+        used.append(old)
+    state.port = None
+    state.migrations_hash = state.fixtures_hash = None
+    for key in ("version_key", "revision", "template", "template_revisions", "extensions"):
+        state.extra.pop(key, None)
+    state.extra.pop("provisioned", None)
+    if old == "external":
+        return f"engine: {engine_name} now (was external; that server is left untouched)"
+    return (
+        f"engine: {engine_name} now (was {old}; its server and data are left as they are, "
+        "and `devdb destroy` removes them too)"
+    )
+
+
 def open_project(config: Config, *, create: bool = True) -> Project:
     """Load state, settle credentials and the engine. Persists new credentials when `create`."""
     state = load_state(config.state_dir)
     engine_name, note = choose_engine(config, state)
-    if create and state.engine not in (None, "external", engine_name) and engine_name != "external":
-        raise DevdbError(
-            f"this checkout's database lives in the {state.engine} engine, not {engine_name}",
-            f"run `devdb destroy` first to switch engines, or use --engine {state.engine}",
-        )
+    url = config.url
+    if engine_name == "external" and url is None:
+        url = state.extra.get("external_url")  # the remembered server of a plain command
+    if create and state.engine not in (None, engine_name):
+        note = _switch_engine(state, engine_name)
+    elif create and engine_name == "external" and url != state.extra.get("external_url"):
+        state.migrations_hash = state.fixtures_hash = None  # another external server
     example = _example_values(config)
     from devdb.envkeys import detect_key_map
 
@@ -158,7 +182,10 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         state.database = tracked.database or state.database
     tracked_port = tracked.port if tracked is not None else None
     spec = EngineSpec(
-        user=state.user, password=state.password, port=config.port or tracked_port or state.port
+        user=state.user,
+        password=state.password,
+        port=config.port or tracked_port or state.port,
+        url=url,
     )
     engine = make_engine(engine_name, config, spec)
     database = state.database
@@ -174,6 +201,8 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         engine_note=note,
         env_file_tracked=tracked is not None,
     )
-    if create and engine_name != "external":
+    if create:
         state.engine = engine_name
+        if engine_name == "external":
+            state.extra["external_url"] = url
     return project

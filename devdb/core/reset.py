@@ -18,6 +18,7 @@ from devdb.core.project import Progress, Project, _noop, open_project, project_l
 from devdb.core.templates import current_hashes, ensure_template, template_key
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
+from devdb.faults import fault_point
 
 
 @dataclass
@@ -48,22 +49,86 @@ def live_server(project: Project) -> Server | None:
     return server
 
 
-def ensure_server(project: Project, progress: Progress) -> Server:
+def ensure_server(project: Project, progress: Progress, notes: list[str] | None = None) -> Server:
     server = live_server(project)
     if server is not None:
         return server
-    from devdb.readiness import wait_until_ready
-
+    remember_intent(project)
     server = project.engine.start(progress)
-    wait_until_ready(
-        server.conninfo(),
-        timeout=project.config.ready_timeout,
-        check_alive=project.engine.check_alive,
-        log_tail=project.engine.log_tail,
-    )
+    server = wait_ready(project, server, progress, notes)
     project.state.port = server.port
     project.state.extra["version_key"] = project.engine.version_key()
     project.save()
+    return server
+
+
+def remember_intent(project: Project) -> None:
+    """Write-ahead: the engine and the credentials are on disk before a server is made with them."""
+    if project.engine.managed:
+        project.state.extra.setdefault("engines_used", [])
+        if project.engine_name not in project.state.extra["engines_used"]:
+            project.state.extra["engines_used"].append(project.engine_name)
+    project.save()
+
+
+REJECTED = "rejected devdb's password"
+BUILDING = "__build_"  # templates.building_name: a template being built
+
+
+def drop_build_leftovers(server: Server, database: str) -> list[str]:
+    """Half-built templates of a failed fixture or an interrupted build: dropped unless a build
+    holds its template's lock right now (another process building it)."""
+    dropped = []
+    prefix = f"{database[:40]}{BUILDING}"
+    for name in snapshots.database_names(server, prefix):
+        lock = f"devdb:{snapshots.template_name(database, name[len(prefix) :])}"
+        conn = snapshots.admin_connection(server)
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (lock,)).fetchone()[0]:
+            continue
+        try:
+            snapshots.drop(server, name)
+            dropped.append(name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock,))
+    return dropped
+
+
+def wait_ready(
+    project: Project, server: Server, progress: Progress, notes: list[str] | None = None
+) -> Server:
+    """Readiness; a managed server that rejects devdb's password gets it set again through
+    its local socket (the data stays). One line says so when the server holds databases."""
+    from devdb.readiness import wait_until_ready
+
+    engine = project.engine
+
+    def ready(server: Server) -> None:
+        wait_until_ready(
+            server.conninfo(),
+            timeout=project.config.ready_timeout,
+            check_alive=engine.check_alive,
+            log_tail=engine.log_tail,
+        )
+
+    try:
+        ready(server)
+        return server
+    except DevdbError as exc:
+        if REJECTED not in exc.message or not engine.managed:
+            raise
+    progress("the server rejected devdb's password: setting it through the local socket")
+    held = engine.repair_password()
+    server = engine.start(progress)
+    ready(server)
+    if held:
+        line = (
+            "the server rejected devdb's password (state lost or replaced); it was set again "
+            f"through the server's local socket, data kept ({', '.join(held)})"
+        )
+        if notes is not None:
+            notes.append(line)
+        else:
+            progress(line)
     return server
 
 
@@ -123,7 +188,9 @@ def reset_project(
         check_single_head(config)  # unchanged files were checked when they were applied
     version_key = project.state.extra.get("version_key") or project.engine.version_key()
     key = template_key(project, migrations, fixtures, version_key)
+    drop_build_leftovers(server, database)
     template, built = ensure_template(project, server, key, progress, build=build_template)
+    fault_point("reset_template_ready")
     mark = time.monotonic()
     spare = snapshots.spare_name(database, key)
     # the spare's lock: wait for a spare being cloned right now, and keep a collect (of a
@@ -139,6 +206,7 @@ def reset_project(
         had_database = database in present
         kept_as = snapshots.prev_name(database) if had_database and keep_previous else None
         snapshots.swap_in(server, database, replacement, keep_as=kept_as)
+    fault_point("reset_swapped")
     swap_seconds = time.monotonic() - mark
     state = project.state
     state.migrations_hash, state.fixtures_hash = migrations, fixtures

@@ -25,7 +25,7 @@ from devdb.core.templates import (
 )
 from devdb.engines.base import Server
 from devdb.errors import DevdbError
-from devdb.readiness import wait_until_ready
+from devdb.faults import fault_point
 from devdb.snapshots import create_from
 
 if TYPE_CHECKING:
@@ -105,7 +105,9 @@ def up(
     progress: Progress = _noop,
     reset_on_drift: bool = False,
     no_backup: bool = False,
+    yes: bool = False,
 ) -> UpResult:
+    """`yes`: migrate and seed an external database devdb did not create without asking."""
     started = time.monotonic()
     require_alembic(config)
     if config.env_example is not None and config.env_example.is_file():
@@ -123,7 +125,9 @@ def up(
         if warm is not None:
             warm.timings["total"] = time.monotonic() - started
             return warm
-        return _cold(project, migrations, fixtures, progress, started, reset_on_drift, no_backup)
+        return _cold(
+            project, migrations, fixtures, progress, started, reset_on_drift, no_backup, yes
+        )
 
 
 def _cold(
@@ -134,29 +138,37 @@ def _cold(
     started: float,
     reset_on_drift: bool,
     no_backup: bool = False,
+    yes: bool = False,
 ) -> UpResult:
+    from devdb.core.reset import drop_build_leftovers, remember_intent, wait_ready
+
     config = project.config
     timings: dict[str, float] = {}
     notes = [project.engine_note] if project.engine_note else []
     engine = project.engine
     external = project.engine_name == "external"
+    if external:
+        _check_external_target(project)
 
+    remember_intent(project)  # engine and credentials on disk before a server is made with them
+    fault_point("up_state_written")
     mark = time.monotonic()
     server = engine.start(progress)
     if not external:
         project.state.port = server.port
         project.state.extra["version_key"] = engine.version_key()
-    project.save()  # credentials and port are remembered before anything can fail
+        project.save()
+    fault_point("up_server_started")
     early = _early_template_build(project, server, migrations, fixtures)
     try:
         progress(f"waiting for PostgreSQL on {server.host}:{server.port}")
-        wait_until_ready(
-            server.conninfo(),
-            timeout=config.ready_timeout,
-            check_alive=engine.check_alive,
-            log_tail=engine.log_tail,
-        )
+        server = wait_ready(project, server, progress, notes)
+        fault_point("up_ready")
         timings["server"] = time.monotonic() - mark
+        if external:
+            _ask_external(project, server, yes)
+        else:
+            drop_build_leftovers(server, project.database)
         # the test database needs nothing else: made while the working one is migrated
         from devdb.background import InThread
 
@@ -199,8 +211,10 @@ def _cold(
             key = template_key(project, migrations, fixtures, project.state.extra["version_key"])
             template, built = ensure_template(project, server, key, progress, early)
             early = None  # ensure_template released it
+            fault_point("up_template_built")
             fixtures_applied = built
             create_from(server, project.database, template)
+            fault_point("up_database_created")
             progress(f"created database {project.database} from the template")
             from devdb.core.reset import start_refill
             from devdb.snapshots import spare_name
@@ -215,6 +229,7 @@ def _cold(
         timings["database"] = time.monotonic() - mark
 
         sync = sync_env_file(project, server)
+        fault_point("up_env_written")
         notes.extend(sync.notices)
         env = app_environment(project, sync.values)
 
@@ -224,6 +239,7 @@ def _cold(
         state.fixtures_hash = fixtures
         state.extra["revision"] = revision
         state.extra["extensions"] = extensions
+        state.extra["provisioned"] = True
         project.save()
         timings["total"] = time.monotonic() - started
         return UpResult(
@@ -255,3 +271,47 @@ def _early_template_build(
         return None
     key = template_key(project, migrations, fixtures, project.state.extra["version_key"])
     return start_migrations(project, server, building_name(project.database, key))
+
+
+MAINTENANCE_DATABASES = ("postgres", "template0", "template1")
+
+
+def _check_external_target(project: Project) -> None:
+    if project.database in MAINTENANCE_DATABASES:
+        raise DevdbError(
+            f"the external URL names the maintenance database {project.database!r}; "
+            "devdb never migrates or writes there",
+            "end the URL with the app's database instead (…/app): devdb creates it if missing",
+        )
+
+
+def _ask_external(project: Project, server: Server, yes: bool) -> None:
+    """An external database devdb did not create is migrated and seeded only when the user
+    says so (--yes, or a yes at the prompt); a missing one is created (and so devdb's)."""
+    import sys
+
+    from devdb.core.database import create_database
+    from devdb.snapshots import require_managed
+
+    database = project.database
+    if project.state.extra.get("external_confirmed") == database:
+        return
+    if create_database(server, database):
+        project.state.extra["external_confirmed"] = database
+        return
+    try:
+        require_managed(server, database)
+    except DevdbError:
+        if not yes:
+            where = f"{server.host}:{server.port}"
+            question = f"migrate and seed {database} on {where}, which devdb did not create?"
+            if not sys.stdin.isatty():
+                raise DevdbError(
+                    f"refusing to migrate and seed {database} on {where}: devdb did not create it",
+                    "pass --yes if this is the app's database and you mean it",
+                ) from None
+            sys.stderr.write(f"{question} [y/N] ")
+            sys.stderr.flush()
+            if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+                raise DevdbError(f"left {database} untouched", "") from None
+    project.state.extra["external_confirmed"] = database

@@ -22,6 +22,7 @@ class EngineSpec:
     user: str
     password: str
     port: int | None = None
+    url: str | None = None  # external engine: the server's URL
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ class Engine(abc.ABC):
     def check_alive(self) -> None:
         """Raise DevdbError if the server has died (called while waiting for readiness)."""
 
+    def repair_password(self) -> list[str]:
+        """Set the superuser's password to the spec's through the server's local socket (no
+        password needed there); returns the databases it holds besides the built-in ones."""
+        from devdb.errors import DevdbError
+
+        raise DevdbError(f"the {self.name} engine cannot reset a password")
+
     @abc.abstractmethod
     def version_key(self) -> str:
         """Identifies the server build (image id, wheel version): part of template hashes."""
@@ -117,6 +125,10 @@ class ToolRun:
     argv: list[str]
     env: dict[str, str]
     container: str | None = None
+
+
+#: run through the server's local socket: the password never appears on a command line
+USER_DATABASES = "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

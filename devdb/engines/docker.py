@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from devdb.engines.base import (
+    USER_DATABASES,
     Engine,
     EngineSpec,
     Progress,
@@ -17,6 +18,7 @@ from devdb.engines.base import (
     port_is_free,
 )
 from devdb.errors import DevdbError
+from devdb.faults import fault_point
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -106,6 +108,7 @@ class DockerEngine(Engine):
         if container is None:
             image = self._ensure_image(progress)
             container = self._create(image, progress)
+            fault_point("up_server_created")
         elif container.labels.get(LABEL_PATH) != self.labels[LABEL_PATH]:
             raise DevdbError(
                 f"container {self.container_name} exists but was not made by devdb for this checkout",
@@ -234,6 +237,32 @@ class DockerEngine(Engine):
         except NotFound:
             pass
         return removed
+
+    def repair_password(self) -> list[str]:
+        container = self._container()
+        if container is None or container.status != "running":
+            raise DevdbError(f"container {self.container_name} is not running", "run devdb up")
+        # \getenv: the password goes from the exec's environment to psql, never into argv
+        script = f"""set -e
+psql -X -q -v ON_ERROR_STOP=1 -U "$DEVDB_ROLE" -d postgres <<'SQL'
+\\getenv pw DEVDB_PASSWORD
+ALTER ROLE CURRENT_USER PASSWORD :'pw';
+SQL
+psql -X -tA -U "$DEVDB_ROLE" -d postgres -c "{USER_DATABASES}"
+"""
+        result = container.exec_run(
+            ["sh", "-c", script],
+            user=SERVER_USER,
+            environment={"DEVDB_ROLE": self.spec.user, "DEVDB_PASSWORD": self.spec.password},
+        )
+        output = bytes(result.output or b"").decode(errors="replace").strip()
+        if result.exit_code != 0:
+            raise DevdbError(
+                f"could not reset the password of {self.spec.user} in {self.container_name}: "
+                f"{output.splitlines()[-1] if output else 'no message'}",
+                "`devdb destroy` starts clean (its data is lost)",
+            )
+        return [line for line in output.splitlines() if line.strip()]
 
     def check_alive(self) -> None:
         container = self._container()

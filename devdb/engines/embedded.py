@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devdb.engines.base import (
+    USER_DATABASES,
     Engine,
     EngineSpec,
     Progress,
@@ -23,6 +24,7 @@ from devdb.engines.base import (
     port_is_free,
 )
 from devdb.errors import DevdbError
+from devdb.faults import fault_point
 
 if TYPE_CHECKING:
     from devdb.config import Config
@@ -123,16 +125,30 @@ class EmbeddedEngine(Engine):
         self.home.mkdir(parents=True, exist_ok=True)
         run_as = self._run_as()
         self._chown(self.home)
+        created = False
         if not (self.data / "PG_VERSION").exists():
             progress("initialising a new cluster (embedded engine)")
             self._initdb(run_as)
+            created = True
+            fault_point("up_server_created")
         if self.is_running():
             server = self.server()
-            assert server is not None
-            return server
-        port = self._choose_port()
-        progress(f"starting PostgreSQL on 127.0.0.1:{port}")
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
+            if server is not None:
+                return server
+            self.stop()  # a server whose port was never recorded: start it again on a known one
+        try:
+            port = self._choose_port()
+            progress(f"starting PostgreSQL on 127.0.0.1:{port}")
+            self.port_file.write_text(str(port))  # before the start: a running server has a port
+            self._pg_ctl_start(f"-c listen_addresses=127.0.0.1 -p {port}", run_as)
+        except BaseException:
+            if created:  # a first start that failed (port taken, Ctrl-C) leaves no cluster
+                self.stop()
+                shutil.rmtree(self.home, ignore_errors=True)
+            raise
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _pg_ctl_start(self, options: str, run_as: dict[str, Any], socket_dir: str = "") -> None:
         result = subprocess.run(
             [
                 str(pg_bin("pg_ctl")),
@@ -141,7 +157,8 @@ class EmbeddedEngine(Engine):
                 "-l",
                 str(self.logfile),
                 "-o",
-                options,
+                f"{options} -c unix_socket_directories='{socket_dir}'",
+                "-w",
                 "start",
             ],
             capture_output=True,
@@ -153,8 +170,41 @@ class EmbeddedEngine(Engine):
                 f"the embedded server did not start: {(result.stderr or result.stdout).strip().splitlines()[-1:]}",
                 f"see {self.logfile}",
             )
-        self.port_file.write_text(str(port))
-        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def repair_password(self) -> list[str]:
+        """Restarted on a private socket only (local connections are trusted), the password is
+        set over it, then the server is stopped for the caller to start as usual."""
+        import tempfile
+
+        import psycopg
+        from psycopg import sql
+
+        run_as = self._run_as()
+        self.stop()
+        socket_dir = tempfile.mkdtemp(prefix="devdb-")
+        self._chown(Path(socket_dir))
+        try:
+            self._pg_ctl_start("-c listen_addresses=''", run_as, socket_dir)
+            try:
+                with psycopg.connect(
+                    host=socket_dir, user=self.spec.user, dbname="postgres", autocommit=True
+                ) as conn:
+                    conn.execute(
+                        sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(
+                            sql.Literal(self.spec.password)
+                        )
+                    )
+                    return [row[0] for row in conn.execute(USER_DATABASES)]
+            except psycopg.Error as exc:
+                raise DevdbError(
+                    f"could not reset the password of {self.spec.user} in {self.data}: "
+                    f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                    "`devdb destroy` starts clean (its data is lost)",
+                ) from None
+            finally:
+                self.stop()
+        finally:
+            shutil.rmtree(socket_dir, ignore_errors=True)
 
     def _choose_port(self) -> int:
         wanted = self.spec.port or self._port()

@@ -47,9 +47,10 @@ class ExternalEngine(Engine):
     managed = False
 
     def __init__(self, config: Config, spec: EngineSpec) -> None:
-        if not config.url:
+        url = spec.url or config.url
+        if not url:
             raise DevdbError("the external engine needs a URL", "pass --url postgresql://…")
-        self._server, self.database = parse_server_url(config.url)
+        self._server, self.database = parse_server_url(url)
 
     @property
     def is_local(self) -> bool:

@@ -1,0 +1,2 @@
+FLASK_APP=microblog.py
+FLASK_RUN_PORT=18108

@@ -1,0 +1,307 @@
+"""The layout corpus end to end: for each real backend layout under tests/projects/corpus,
+devdb init + up must leave the app's own settings and its own `alembic current` pointing at
+devdb's database, start the app where it is a web app, and survive destroy → up.
+
+The ground truth is each fixture's <name>.expect.toml, written from the fixture's own code
+(where its settings read the env file, where it starts, how it runs Alembic), not from devdb.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from dotenv import dotenv_values
+
+from e2e_util import devdb
+
+pytestmark = [pytest.mark.xdist_group("corpus"), pytest.mark.slow]
+
+CORPUS = Path(__file__).resolve().parent / "projects" / "corpus"
+ENTRIES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+# On Docker too: one of each family (package layout, two readers, tracked env file, Flask,
+# installed package).
+ON_DOCKER = ("pkg_dockerfile", "compose_workdir", "tracked_env", "flask_migrate", "installed_pkg")
+TIMES_FILE = Path("/tmp/devdb-corpus-times.json")
+
+
+def _cases() -> list[Any]:
+    cases = [pytest.param((name, "embedded"), id=f"{name}-embedded") for name in ENTRIES]
+    cases += [
+        pytest.param((name, "docker"), id=f"{name}-docker", marks=pytest.mark.docker)
+        for name in ON_DOCKER
+        if name in ENTRIES
+    ]
+    return cases
+
+
+def load_expect(name: str) -> dict[str, Any]:
+    return tomllib.loads((CORPUS / f"{name}.expect.toml").read_text())
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def _installed_venv(root: Path, folder: str) -> Path:
+    """The project "installed" in its own .venv: a .pth puts `folder` (and the test's own
+    packages) on sys.path, as `pip install -e .` would."""
+    venv = root / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_packages = next(venv.glob("lib/python*/site-packages"))
+    own = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (site_packages / "corpus_project.pth").write_text(
+        "\n".join([*own, str((root / folder).resolve())]) + "\n"
+    )
+    return venv / "bin" / "python"
+
+
+class Corpus:
+    """One fixture copied into tmp_path as a git checkout, and what it claims."""
+
+    def __init__(self, tmp_path: Path, name: str) -> None:
+        self.name = name
+        self.expect = load_expect(name)
+        self.root = tmp_path / f"{name.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+        shutil.copytree(
+            CORPUS / name, self.root, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        _git(self.root, "init", "-q")
+        self.python = sys.executable  # the project's interpreter, as its developer has it
+        installed = self.expect.get("alembic", {}).get("installed")
+        if installed:
+            (self.root / ".git" / "info" / "exclude").write_text(".venv/\n")
+            self.python = str(_installed_venv(self.root, installed))
+        _git(self.root, "add", "-A")
+        _git(self.root, "commit", "-qm", "fixture")
+        self.tracked = set(_git(self.root, "ls-files").splitlines())
+
+    def path(self, rel: str) -> Path:
+        return (self.root / rel).resolve()
+
+    def clean_env(self, extra_path: list[str] | None = None) -> dict[str, str]:
+        """What a developer's fresh shell has: no DB variables, no VIRTUAL_ENV of ours."""
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ["HOME"]}
+        if extra_path:
+            env["PYTHONPATH"] = os.pathsep.join(str(self.path(p)) for p in extra_path)
+        return env
+
+    def command(self, words: list[str]) -> list[str]:
+        return [self.python, *words[1:]] if words and words[0] == "python" else list(words)
+
+
+def _libpq(url: str) -> str:
+    """A SQLAlchemy URL as libpq takes it (no +driver)."""
+    scheme, sep, rest = url.partition("://")
+    return "postgresql" + sep + rest if scheme.split("+")[0] in ("postgres", "postgresql") else url
+
+
+def _reader_url(values: dict[str, str | None], expect: dict[str, Any]) -> str:
+    if "url_key" in expect:
+        return _libpq(values.get(expect["url_key"]) or "")
+    host, port, user, password, name = (values.get(k) or "" for k in expect["parts"])
+    return f"postgresql://{user}:{password}@{host}:{port}/{name}"
+
+
+def _same_database(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    hosts = {"localhost", "127.0.0.1"}
+    same_host = pa.hostname == pb.hostname or {pa.hostname, pb.hostname} <= hosts
+    return (
+        same_host
+        and (pa.port or 5432) == (pb.port or 5432)
+        and pa.username == pb.username
+        and pa.password == pb.password
+        and pa.path == pb.path
+    )
+
+
+def check_app_view(corpus: Corpus, when: str) -> None:
+    """The app's own settings and its own `alembic current` see devdb's database at head."""
+    expect = corpus.expect
+    alembic = expect["alembic"]
+    probe = expect["probe"]
+    start_dir = corpus.path(expect["start_dir"])
+    result = subprocess.run(
+        [corpus.python, "-c", probe["code"]],
+        cwd=start_dir,
+        env=corpus.clean_env(probe.get("pythonpath")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, (
+        f"{when}: the app's settings do not import from {expect['start_dir']}/:\n"
+        f"{result.stderr[-1500:]}"
+    )
+    url = _libpq(result.stdout.strip().splitlines()[-1])
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except psycopg.Error as exc:
+        raise AssertionError(
+            f"{when}: the app's own settings cannot reach the database: {exc}"
+        ) from exc
+    assert row is not None and row[0] == alembic["head"], f"{when}: alembic_version is {row}"
+
+    for reader in expect.get("env_readers", []):
+        path = corpus.path(reader)
+        assert path.is_file(), f"{when}: {reader} (read by the stack) was not written"
+        values = dotenv_values(path)
+        assert _same_database(_reader_url(values, expect), url), (
+            f"{when}: {reader} does not hold the same DB values as the app's env file"
+        )
+
+    words = alembic.get("command") or ["python", "-m", "alembic", *alembic["args"]]
+    current = subprocess.run(
+        corpus.command(words),
+        cwd=corpus.path(alembic["cwd"]),
+        env=corpus.clean_env(probe.get("pythonpath")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = current.stdout + current.stderr
+    assert current.returncode == 0 and alembic["head"] in current.stdout, (
+        f"{when}: the app's own alembic current in {alembic['cwd']}/ says:\n{shown[-1500:]}"
+    )
+    if expect.get("tracked_env"):
+        changed = _git(corpus.root, "status", "--porcelain", "--", expect["env_file"])
+        assert not changed, f"{when}: devdb rewrote the tracked {expect['env_file']}"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def check_app_starts(corpus: Corpus, log: Path) -> None:
+    """`devdb up` runs the app the way its repository starts it, and it answers /health."""
+    url = corpus.expect["web"]
+    assert not _answers(url), f"something already answers {url}"
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "devdb", "up"],
+            cwd=corpus.root,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        answered = False
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and child.poll() is None:
+                if _answers(url):
+                    answered = True
+                    break
+                time.sleep(0.1)  # polling the app's own URL: this is the readiness check
+        finally:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+    assert answered, f"devdb up: the app never answered {url}:\n{log.read_text()[-2000:]}"
+
+
+def _record_time(case: str, seconds: float) -> None:
+    try:
+        times = json.loads(TIMES_FILE.read_text())
+    except (OSError, ValueError):
+        times = {}
+    times[case] = round(seconds, 2)
+    TIMES_FILE.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+
+
+@pytest.fixture
+def corpus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Corpus]:
+    name, engine = request.param
+    if engine == "docker":
+        from conftest import docker_or_skip
+
+        docker_or_skip()
+    copy = Corpus(tmp_path, name)
+    copy.engine = engine  # type: ignore[attr-defined]
+    try:
+        yield copy
+    finally:
+        devdb(copy.root, "destroy", "--yes", "--no-backup", timeout=120)
+
+
+@pytest.mark.parametrize("corpus", _cases(), indirect=True)
+def test_layout(corpus: Corpus, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    expect = corpus.expect
+    engine = corpus.engine  # type: ignore[attr-defined]
+    started = time.monotonic()
+    plan = devdb(corpus.root, "init", "--dry-run", "--json")
+    assert plan.returncode == 0, f"init --dry-run: {plan.stderr}"
+    table = json.loads(plan.stdout)["config"]
+    init = devdb(corpus.root, "init")
+    assert init.returncode == 0, f"init: {init.stderr}"
+    assert expect["env_file"] in init.stdout + init.stderr, (
+        "init does not say where the env file goes"
+    )
+    allowed = [expect["env_file"], *expect.get("env_file_alternatives", [])]
+    assert table.get("env_file") in allowed, (
+        f"init puts the env file at {table.get('env_file')}; the app reads {expect['env_file']}"
+    )
+    written = json.loads(plan.stdout).get("written") or (
+        "pyproject.toml" if (corpus.root / "pyproject.toml").is_file() else "devdb.toml"
+    )
+    config_file = corpus.root / written
+    settings = [f'engine = "{engine}"']
+    if engine == "docker":
+        from devdb.config import OFFLINE_IMAGE
+
+        request.getfixturevalue("offline_image")
+        settings.append(f'image = "{OFFLINE_IMAGE}"')
+    with config_file.open("a") as handle:  # [tool.devdb] is the file's last table
+        handle.write("\n".join(settings) + "\n")
+    up = devdb(corpus.root, "up", "--no-app")
+    elapsed = time.monotonic() - started
+    assert up.returncode == 0, f"up --no-app: {up.stderr[-2000:]}"
+    _record_time(f"{corpus.name}-{engine}", elapsed)
+    print(f"\n{corpus.name}-{engine}: init + up --no-app {elapsed:.2f} s")
+    check_app_view(corpus, "after up")
+
+    if expect.get("web"):
+        check_app_starts(corpus, tmp_path / "app.log")
+
+    gone = devdb(corpus.root, "destroy", "--yes", "--no-backup")
+    assert gone.returncode == 0, f"destroy: {gone.stderr}"
+    again = devdb(corpus.root, "up", "--no-app")
+    assert again.returncode == 0, f"up after destroy: {again.stderr[-2000:]}"
+    check_app_view(corpus, "after destroy and up")
+
+    warm = devdb(corpus.root, "up", "--no-app", "--json")
+    assert warm.returncode == 0, f"second up: {warm.stderr[-2000:]}"
+    report = json.loads(warm.stdout)
+    assert report.get("applied") == [] and report.get("env_written") is False, report

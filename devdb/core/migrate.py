@@ -29,10 +29,16 @@ def running_server(project: Project) -> Server:
 def migrate(
     config: Config, revision: str = "head", progress: Progress = _noop, *, no_backup: bool = False
 ) -> MigrateResult:
+    from devdb.core.drift import check_single_head, script_graph
     from devdb.core.gate import guard_migrations
     from devdb.migrations.runner import AlembicTarget, downgrade, upgrade
     from devdb.migrations.scripts import migrations_hash
 
+    # before anything is written: a broken alembic.ini (or two heads for `head`) is one line
+    if revision == "head":
+        check_single_head(config)
+    else:
+        script_graph(config)
     with project_lock(config, progress):
         project = open_project(config)
         server = running_server(project)

@@ -432,8 +432,13 @@ def _describe(exc: BaseException, params: dict[str, Any]) -> dict[str, Any]:
         info["message"] = str(exc)
     elif isinstance(exc, ImportError) and not active:
         info["kind"] = "import"
-        info["module"] = getattr(exc, "name", None)
-        info["message"] = _first_line(exc) or "import failed"
+        # only a module that is not there is "not installed"; `cannot import name 'x' from
+        # 'pkg'` names a module that is, so its own message says more
+        info["module"] = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        message = _first_line(exc) or "import failed"
+        if exc.path:  # "(/absolute/path/of/the/module.py)": the location says where
+            message = message.replace(f" ({exc.path})", "")
+        info["message"] = message
     elif isinstance(exc, KeyError) and not active:
         info["kind"] = "missing_key"
         info["key"] = str(exc.args[0]) if exc.args else None

@@ -44,7 +44,7 @@ class Config:
     python_problem: str | None = None  # requires-python excludes the interpreter
     env_keys: dict[str, Any] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=lambda: ["vector"])
-    embedding_dim: int | None = 384
+    embedding_dim: int | None = None  # None: discovered from the project by lint
     sensitive_tables: list[str] = field(default_factory=list)  # lint patterns; [] = defaults
     ready_timeout: float = 60.0
     templates_keep: int = 3
@@ -132,6 +132,7 @@ _KNOWN_KEYS = {
     "env_keys",
     "extensions",
     "embedding_dim",
+    "lint",  # [tool.devdb.lint], read by devdb.core.lint
     "ready_timeout",
     "templates_keep",
     "project_name",

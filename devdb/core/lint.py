@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devdb.config import Config, require_alembic
 from devdb.errors import DevdbError
 
 if TYPE_CHECKING:
-    from devdb.lint import LintConfig, LintReport
+    from devdb.lint import Finding, LintConfig, LintReport
 
 
 @dataclass
@@ -19,20 +19,137 @@ class LintRun:
     report: LintReport
     selected: list[Path]
     reason: str
+    fail_on: str = "error"
+    project: list[Finding] = field(default_factory=list)  # findings on env.py (lint --all)
 
 
-def lint_config(config: Config) -> LintConfig:
+_LINT_KEYS = {"disable", "severity", "fail_on", "release_branch", "assume_lock_timeout"}
+
+
+def lint_table(config: Config) -> dict[str, Any]:
+    """[tool.devdb.lint] (or [lint] in devdb.toml), checked."""
+    from devdb.config import _read_pyproject, _read_toml_table
+    from devdb.lint import RULES
+    from devdb.lint.model import SEVERITIES
+
+    pyproject, error = _read_pyproject(config.project_root)
+    table, source = _read_toml_table(config.project_root, pyproject, error)
+    settings = table.get("lint", {})
+    where = f"{source} lint"
+    if not isinstance(settings, dict):
+        raise DevdbError(f"{where} is not a table", "write it as [tool.devdb.lint]")
+    unknown = set(settings) - _LINT_KEYS
+    if unknown:
+        raise DevdbError(
+            f"unknown key(s) in {where}: {', '.join(sorted(unknown))}",
+            f"known keys: {', '.join(sorted(_LINT_KEYS))}",
+        )
+    codes = list(settings.get("disable", [])) + list(settings.get("severity", {}))
+    bad = [c for c in codes if str(c).upper() not in RULES]
+    if bad:
+        raise DevdbError(
+            f"{where} names unknown rule code(s): {', '.join(map(str, bad))}",
+            "`devdb lint --rules` lists the codes",
+        )
+    levels = {str(c).upper(): str(v).lower() for c, v in settings.get("severity", {}).items()}
+    wrong = {c: v for c, v in levels.items() if v not in SEVERITIES}
+    if wrong:
+        raise DevdbError(
+            f"{where} severity of {', '.join(wrong)} is not one of {', '.join(SEVERITIES)}",
+            'write e.g. severity = { DD205 = "warning" }',
+        )
+    fail_on = settings.get("fail_on", "error")
+    if fail_on not in ("error", "warning"):
+        raise DevdbError(f"{where} fail_on = {fail_on!r}", 'use "error" or "warning"')
+    return {**settings, "severity": levels}
+
+
+def env_py(config: Config) -> Path | None:
+    if config.alembic_ini is None:
+        return None
+    from devdb.migrations.scripts import script_location
+
+    try:
+        path = script_location(config.alembic_ini) / "env.py"
+    except DevdbError:
+        return None
+    return path if path.is_file() else None
+
+
+def lint_config(config: Config, unreleased: set[str] | None = None) -> LintConfig:
     from devdb.lint import LintConfig
+    from devdb.lint.project import discover_dimensions
 
+    settings = lint_table(config)
     paths = [p for p in (config.app_dir, config.migrations_dir, config.project_root) if p]
+    examples = [p for p in (config.env_example, *config.env_readers) if p and p.is_file()]
+    script_dir = env_py(config)
+    skip = [p for p in (script_dir.parent if script_dir else None, config.state_dir) if p]
+    dims = (
+        {}
+        if config.embedding_dim
+        else discover_dimensions(config.project_root, examples, skip).dims
+    )
     lint_settings = LintConfig(
         embedding_dim=config.embedding_dim,
+        embedding_dim_source=f"{config.source} embedding_dim" if config.embedding_dim else "",
+        project_dims=dims,
         preinstalled_extensions=set(config.extensions),
         import_paths=list(dict.fromkeys(paths)),
+        unreleased_revisions=unreleased or set(),
+        disabled={str(c).upper() for c in settings.get("disable", [])},
+        severities=settings["severity"],
+        assume_lock_timeout=bool(settings.get("assume_lock_timeout", False)),
     )
     if config.sensitive_tables:
         lint_settings.sensitive_table_patterns = list(config.sensitive_tables)
     return lint_settings
+
+
+def project_findings(config: Config, lint_settings: LintConfig | None = None) -> list[Finding]:
+    """Findings about how the project runs its migrations (env.py), reported once."""
+    from devdb.lint.project import lock_timeout_finding
+
+    lint_settings = lint_settings or lint_config(config)
+    path = env_py(config)
+    if path is None or lint_settings.assume_lock_timeout or "DD210" in lint_settings.disabled:
+        return []
+    search = [p for p in (config.app_dir, config.project_root, *config.python_path) if p]
+    finding = lock_timeout_finding(path, config.rel(path), search)
+    if finding is None:
+        return []
+    return [replace(finding, severity=lint_settings.severity_of("DD210", finding.severity))]
+
+
+def unreleased_revisions(
+    config: Config, files: list[Path], graph: dict[str, tuple[tuple[str, ...], Path]]
+) -> set[str]:
+    """Revisions whose files are not on the release branch yet (git): tables they create
+    are new to everyone else. `release_branch = false` in [tool.devdb.lint] turns it off."""
+    branch = lint_table(config).get("release_branch", "auto")
+    if branch is False or branch == "":
+        return set()
+    top = _git(config.project_root, "rev-parse", "--show-toplevel")
+    if not top:
+        return set()
+    candidates = ["origin/HEAD", "main", "master"] if branch in ("auto", True) else [str(branch)]
+    for candidate in candidates:
+        base = _git(config.project_root, "merge-base", "HEAD", candidate)
+        if base:
+            break
+    else:
+        return set()
+    released = set(_git(config.project_root, "ls-tree", "-r", "--name-only", base[0]))
+    base_dir = Path(top[0]).resolve()
+    out: set[str] = set()
+    for rev, (_, path) in graph.items():
+        try:
+            rel = path.resolve().relative_to(base_dir).as_posix()
+        except ValueError:
+            continue
+        if rel not in released:
+            out.add(rev)
+    return out
 
 
 def _git(root: Path, *args: str) -> list[str]:
@@ -119,7 +236,14 @@ def select(
 
 def lint(config: Config, targets: list[str], *, everything: bool = False) -> LintRun:
     from devdb.lint import lint_files
+    from devdb.migrations.scripts import parse_revision_ids
 
     chosen, all_files, reason = select(config, targets, everything)
-    report = lint_files(chosen, lint_config(config), all_revision_files=all_files)
-    return LintRun(report, chosen, reason)
+    graph = parse_revision_ids(all_files)
+    settings = lint_config(config, unreleased_revisions(config, all_files, graph))
+    report = lint_files(chosen, settings, all_revision_files=all_files)
+    project = project_findings(config, settings) if everything else []
+    if project:
+        report.findings[:0] = project
+    fail_on = str(lint_table(config).get("fail_on", "error"))
+    return LintRun(report, chosen, reason, fail_on, project)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devdb.lint.model import RULES, Finding, LintConfig
+from devdb.lint.model import RULES, Finding, LintConfig, Severity
 from devdb.lint.pysource import PySource
 from devdb.lint.schema import Schema
 from devdb.lint.sqlrender import Rendered
@@ -37,12 +37,15 @@ class FileCtx:
         line: int | None,
         message: str,
         checklist: tuple[str, ...] | None = None,
+        severity: Severity | None = None,
     ) -> None:
+        if code in self.config.disabled:
+            return
         info = RULES[code]
         self.findings.append(
             Finding(
                 code=code,
-                severity=info.severity,
+                severity=self.config.severity_of(code, severity or info.severity),
                 path=self.path,
                 revision=self.revision,
                 line=line,
@@ -62,7 +65,8 @@ class FileCtx:
         return True
 
     def is_new(self, table: str) -> bool:
-        """Created earlier in this same migration: empty, so lock rules do not apply."""
+        """Created earlier in this migration or in an unreleased one: nobody else uses it
+        yet, so lock rules do not apply."""
         return table in self.new_tables
 
     def is_sensitive(self, table: str) -> bool:

@@ -9,14 +9,11 @@ from pathlib import Path
 from devdb.errors import DevdbError
 from devdb.lint.context import FILE_CHECKS, STMT_CHECKS, FileCtx
 from devdb.lint.history import RevisionGraph
-from devdb.lint.model import RULES, Finding, LintConfig, LintReport
+from devdb.lint.model import RULES, Finding, LintConfig, LintReport, Suppressed
 from devdb.lint.pysource import PySource, read_source
 from devdb.lint.schema import Schema
-from devdb.lint.sqlrender import Rendered, render_upgrade
+from devdb.lint.sqlrender import Chunk, Rendered, render_upgrade
 from devdb.lint.sqlrules import ParseError, Stmt, ename, kind, names, parse_chunks, relname
-from devdb.lint.sqlrules import setting_value as _setting
-
-_NO_TIMEOUT = {"0", "0s", "0ms", "default"}
 
 
 @dataclass
@@ -39,13 +36,17 @@ class _Linter:
         self.graph = RevisionGraph(sources)
         self.prepared: dict[Path, _Prepared] = {}
         self.after: dict[Path, Schema] = {}
+        # Tables created by unreleased revisions up to and including this one.
+        self.fresh_after: dict[Path, set[str]] = {}
         self.complete: dict[Path, bool] = {}
         self.initial = Schema(
             tables={t.lower() for t in (config.existing_tables or set())},
             extensions={e.lower() for e in config.preinstalled_extensions},
         )
 
-    def prepare(self, path: Path) -> _Prepared:
+    def prepare(self, path: Path, before: Schema | None = None) -> _Prepared:
+        """Render and parse upgrade(); `before` (the schema earlier revisions leave) answers
+        the inspector of migrations that look at the database first."""
         cached = self.prepared.get(path)
         if cached is not None:
             return cached
@@ -57,7 +58,9 @@ class _Linter:
             # Never run code that talks to the outside world just to lint it.
             prep.skipped = "it calls external services"
         else:
-            prep.rendered = render_upgrade(path, self.config.import_paths)
+            prep.rendered = render_upgrade(
+                path, self.config.import_paths, _schema_at(before or self.initial)
+            )
             prep.stmts, prep.parse_errors = parse_chunks(prep.rendered.chunks)
         self.prepared[path] = prep
         return prep
@@ -83,6 +86,7 @@ class _Linter:
                 stack.extend((p, False) for p in parents if p not in self.after)
                 continue
             self.after[node] = self._after(node, parents)
+            self.fresh_after[node] = self._fresh_after(node, parents)
             self.complete[node] = known and all(
                 self.complete.get(p, False)
                 and self.prepare(p).complete
@@ -92,9 +96,20 @@ class _Linter:
 
     def _after(self, node: Path, parents: list[Path]) -> Schema:
         schema = self._before(node, parents)
-        for stmt in self.prepare(node).stmts:
+        for stmt in self.prepare(node, schema.copy()).stmts:
             schema.apply(stmt.node)
         return schema
+
+    def _fresh_before(self, parents: list[Path]) -> set[str]:
+        return set().union(*(self.fresh_after.get(p, set()) for p in parents))
+
+    def _fresh_after(self, node: Path, parents: list[Path]) -> set[str]:
+        if self.sources[node].revision not in self.config.unreleased_revisions:
+            return set()
+        fresh = self._fresh_before(parents)
+        for stmt in self.prepare(node).stmts:
+            _track_new_tables(stmt, fresh, None)
+        return fresh
 
     def _before(self, node: Path, parents: list[Path]) -> Schema:
         if len(parents) == 1 and parents[0] in self.after:
@@ -119,17 +134,18 @@ class _Linter:
         )
         return self._before(path, parents), complete
 
-    def lint(self, path: Path, shown: str) -> tuple[list[Finding], int]:
+    def lint(self, path: Path, shown: str) -> tuple[list[Finding], list[Suppressed]]:
         src = self.sources[path]
         ctx = FileCtx(path=shown, src=src, config=self.config, schema=Schema())
         if src.syntax_error:
             where = f" (line {src.syntax_error_line})" if src.syntax_error_line else ""
             ctx.add("DD003", src.syntax_error_line, f"{src.syntax_error}{where}")
-            return ctx.findings, 0
+            return ctx.findings, []
         if src.revision is None and src.upgrade is None:
-            return [], 0  # not a migration (a helper module next to the revisions)
-        prep = self.prepare(path)
+            return [], []  # not a migration (a helper module next to the revisions)
         ctx.schema, ctx.history_complete = self.schema_before(path)
+        prep = self.prepare(path, ctx.schema.copy())
+        ctx.new_tables = self._fresh_before(self.graph.parents(path)[0])
         ctx.rendered = prep.rendered
         ctx.rendered_ok = prep.complete
         ctx.stmts = prep.stmts
@@ -140,35 +156,44 @@ class _Linter:
         return _apply_suppressions(ctx, prep)
 
 
+def _schema_at(before: Schema) -> Callable[[list[Chunk]], Schema]:
+    def schema_at(chunks: list[Chunk]) -> Schema:
+        schema = before.copy()
+        for stmt in parse_chunks(chunks)[0]:
+            schema.apply(stmt.node)
+        return schema
+
+    return schema_at
+
+
+def _track_new_tables(stmt: Stmt, new_tables: set[str], schema: Schema | None) -> None:
+    node, k = stmt.node, kind(stmt.node)
+    if k == "CreateStmt":
+        table = relname(node.relation)
+        if not (node.if_not_exists and schema is not None and table in schema.tables):
+            new_tables.add(table)
+    elif k == "RenameStmt" and ename(node.renameType) == "OBJECT_TABLE":
+        if relname(node.relation) in new_tables:
+            new_tables.add(str(node.newname).lower())
+    elif k == "DropStmt" and ename(node.removeType) == "OBJECT_TABLE":
+        for obj in node.objects or ():
+            new_tables.discard(names(obj)[-1])
+
+
 def _walk(ctx: FileCtx) -> None:
-    in_txn, timeout, timeout_local = True, False, False
+    in_txn = True
     for stmt in ctx.stmts:
-        stmt.in_transaction, stmt.lock_timeout = in_txn, timeout
+        stmt.in_transaction = in_txn
         for check in STMT_CHECKS:
             check(ctx, stmt)
-        node, k = stmt.node, kind(stmt.node)
-        if k == "TransactionStmt":
+        node = stmt.node
+        if kind(node) == "TransactionStmt":
             tk = ename(node.kind)
             if tk in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
                 in_txn = True
             elif tk in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
                 in_txn = False
-                if timeout_local:
-                    timeout = timeout_local = False
-        elif (setting := _setting(node)) is not None and setting[0] == "lock_timeout":
-            value = (setting[1] or "").strip().lower()
-            timeout = bool(value) and value not in _NO_TIMEOUT
-            timeout_local = timeout and setting[2]
-        elif k == "CreateStmt":
-            table = relname(node.relation)
-            if not (node.if_not_exists and table in ctx.schema.tables):
-                ctx.new_tables.add(table)
-        elif k == "RenameStmt" and ename(node.renameType) == "OBJECT_TABLE":
-            if relname(node.relation) in ctx.new_tables:
-                ctx.new_tables.add(str(node.newname).lower())
-        elif k == "DropStmt" and ename(node.removeType) == "OBJECT_TABLE":
-            for obj in node.objects or ():
-                ctx.new_tables.discard(names(obj)[-1])
+        _track_new_tables(stmt, ctx.new_tables, ctx.schema)
         ctx.schema.apply(node)
 
 
@@ -182,10 +207,10 @@ def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
         if r.error_line not in explained and not pgvector_gap:
             if r.import_failed:
                 message = f"importing the module failed: {r.error}"
-            elif "_OfflineBind" in r.error:
+            elif "_OfflineBind" in r.error or "_OfflineInspector" in r.error:
                 message = (
-                    "upgrade() reads from the database (op.get_bind() has none offline); "
-                    "statements after this line not checked"
+                    "upgrade() reads from the database in a way devdb cannot answer offline "
+                    f"({r.error}); statements after this line not checked"
                 )
             else:
                 message = f"upgrade() raised {r.error}; statements after this line not checked"
@@ -195,7 +220,7 @@ def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
         ctx.add("DD005", err.line, f"PostgreSQL's parser rejects `{snippet}`: {err.message}")
 
 
-def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], int]:
+def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], list[Suppressed]]:
     meta: list[Finding] = []
     honoured = []
     saved = ctx.findings
@@ -215,14 +240,19 @@ def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], i
             honoured.append(s)
     ctx.findings = saved
     kept: list[Finding] = []
-    suppressed = 0
+    suppressed: list[Suppressed] = []
     for f in ctx.findings:
-        if any(
-            f.code in s.codes
-            and (s.first is None or (f.line is not None and s.first <= f.line <= (s.last or 0)))
-            for s in honoured
-        ):
-            suppressed += 1
+        match = next(
+            (
+                s
+                for s in honoured
+                if f.code in s.codes
+                and (s.first is None or (f.line is not None and s.first <= f.line <= (s.last or 0)))
+            ),
+            None,
+        )
+        if match is not None:
+            suppressed.append(Suppressed(f.code, f.path, f.line, match.reason))
         else:
             kept.append(f)
     if prep.skipped and any(f.code == "DD105" for f in kept):
@@ -260,12 +290,14 @@ def lint_files(
     sources = {p: read_source(p) for p in universe if p.is_file()}
     linter = _Linter(config, sources)
     findings: list[Finding] = []
-    suppressed = 0
+    suppressed: list[Suppressed] = []
     for path in targets:
         if progress is not None:
             progress(f"linting {shown[path]}")
         found, hidden = linter.lint(path, shown[path])
         findings.extend(found)
-        suppressed += hidden
+        suppressed.extend(hidden)
     findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
-    return LintReport(findings=findings, files=[shown[p] for p in targets], suppressed=suppressed)
+    return LintReport(
+        findings=findings, files=[shown[p] for p in targets], suppressed_findings=suppressed
+    )

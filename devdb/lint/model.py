@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 DEFAULT_SENSITIVE_TABLE_PATTERNS = [
     "owner",
@@ -85,7 +86,11 @@ def register(
 class LintConfig:
     """What the linter needs to know about the project (no database needed)."""
 
-    embedding_dim: int | None = 384
+    # None: unknown (the dimension rule then says nothing rather than guess).
+    embedding_dim: int | None = None
+    embedding_dim_source: str = ""  # where embedding_dim was found, shown in DD301
+    # Dimensions the project's models/settings/env example name, and where (discovered).
+    project_dims: dict[int, str] = field(default_factory=dict)
     sensitive_table_patterns: list[str] = field(
         default_factory=lambda: list(DEFAULT_SENSITIVE_TABLE_PATTERNS)
     )
@@ -97,6 +102,14 @@ class LintConfig:
     assume_lock_timeout: bool = False
     # Extra sys.path entries while importing migration modules (the project root).
     import_paths: list[Path] = field(default_factory=list)
+    # Revisions not released yet (not on the main branch): tables they create are new.
+    unreleased_revisions: set[str] = field(default_factory=set)
+    # [tool.devdb.lint]: rules switched off, and rules given another severity.
+    disabled: set[str] = field(default_factory=set)
+    severities: dict[str, Severity] = field(default_factory=dict)
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        return self.severities.get(code, default)
 
     def is_sensitive(self, table: str) -> bool:
         """A pattern with * ? [ is a glob over the table name; otherwise a substring."""
@@ -111,13 +124,27 @@ class LintConfig:
         return False
 
 
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding an ignore comment hid, and the reason the comment gives."""
+
+    code: str
+    path: str
+    line: int | None
+    reason: str
+
+
 @dataclass
 class LintReport:
     """Findings over a set of migration files, sorted by path and line."""
 
     findings: list[Finding]
     files: list[str]
-    suppressed: int = 0
+    suppressed_findings: list[Suppressed] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> int:
+        return len(self.suppressed_findings)
 
     @property
     def errors(self) -> int:
@@ -128,5 +155,15 @@ class LintReport:
         return sum(1 for f in self.findings if f.severity == "warning")
 
     @property
+    def infos(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "info")
+
+    @property
     def has_errors(self) -> bool:
+        return self.errors > 0
+
+    def fails(self, fail_on: str = "error") -> bool:
+        """Does the report fail at this level (`error`, or `warning` for errors+warnings)?"""
+        if fail_on == "warning":
+            return self.errors + self.warnings > 0
         return self.errors > 0

@@ -9,7 +9,7 @@ G = "autogenerate"
 
 register(
     "DD401",
-    "error",
+    "info",
     "autogenerate marker left in place",
     why="'please adjust!' means nobody confirmed names, nullability, defaults, foreign "
     "keys, cascades, indexes and data migration needs (the runbook's inspection list).",

@@ -1,6 +1,8 @@
-"""DD2xx: lock safety on tables that already exist (the squawk / strong_migrations class).
+"""DD2xx: long locks on tables that already exist (the squawk / strong_migrations class).
 
-Tables created earlier in the same migration are empty and exempt.
+Only locks held long count here: a table rewrite, a full scan or validation, an index build
+without CONCURRENTLY. Tables created in the same migration or in an unreleased one are
+exempt. Whether migrations run with a lock_timeout is a project fact (env.py, DD210).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ register(
 )
 register(
     "DD205",
-    "warning",
+    "info",
     "DROP INDEX without CONCURRENTLY",
     why="DROP INDEX takes an ACCESS EXCLUSIVE lock: it waits behind long queries and "
     "everything else waits behind it.",
@@ -127,12 +129,14 @@ register(
 register(
     "DD210",
     "warning",
-    "strong lock without lock_timeout",
+    "migrations run without lock_timeout (env.py)",
     why="An ALTER waiting for its lock behind one long query blocks every query queued "
-    "after it: a migration can take the site down without doing anything.",
-    safer="First statement of upgrade(): op.execute(\"SET lock_timeout = '5s'\") (or set "
-    "it in env.py and configure assume_lock_timeout), and retry on timeout.",
-    example="op.add_column('users', sa.Column('bio', sa.Text()))  # no lock_timeout set",
+    "after it: a migration can take the site down without doing anything. Whether a "
+    "timeout applies is decided where migrations run (env.py), so it is checked there, once.",
+    safer="In env.py, right after connecting: "
+    "`connection.execute(text(\"SET lock_timeout = '5s'\"))` then `connection.commit()` "
+    "(`from sqlalchemy import text`); retry the deploy on a timeout.",
+    example="with connectable.connect() as connection:  # no SET lock_timeout",
     group=G,
 )
 register(
@@ -321,44 +325,3 @@ def indexes(ctx: FileCtx, stmt: Stmt) -> None:
             info = ctx.schema.indexes.get(name)
             if not node.concurrent and not (info and ctx.is_new(info.table)):
                 ctx.add("DD205", stmt.line, f"drops index {name} in place")
-
-
-def _strong_lock(ctx: FileCtx, stmt: Stmt) -> str | None:
-    """The existing table a statement takes a write-blocking lock on, if any."""
-    node, k = stmt.node, kind(stmt.node)
-    table: str | None = None
-    if k == "AlterTableStmt":
-        if all(subtype(c) == "AT_ValidateConstraint" for c in alter_cmds(node)):
-            return None
-        table = relname(node.relation)
-    elif (k == "RenameStmt" and node.relation is not None) or (
-        k == "IndexStmt" and not node.concurrent
-    ):
-        table = relname(node.relation)
-    elif k == "DropStmt" and ename(node.removeType) == "OBJECT_TABLE":
-        table = names(node.objects[0])[-1] if node.objects else None
-    elif k == "DropStmt" and ename(node.removeType) == "OBJECT_INDEX" and not node.concurrent:
-        name = names(node.objects[0])[-1] if node.objects else ""
-        info = ctx.schema.indexes.get(name)
-        table = info.table if info else name
-    elif k in ("TruncateStmt", "CreateTrigStmt"):
-        rels = node.relations if k == "TruncateStmt" else (node.relation,)
-        table = relname(rels[0]) if rels else None
-    if table is None or ctx.is_new(table):
-        return None
-    return table
-
-
-@stmt_check
-def lock_timeout(ctx: FileCtx, stmt: Stmt) -> None:
-    if stmt.lock_timeout or ctx.config.assume_lock_timeout:
-        return
-    table = _strong_lock(ctx, stmt)
-    if table is not None and ctx.once("DD210"):
-        words = stmt.sql.split()
-        shown = " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
-        ctx.add(
-            "DD210",
-            stmt.line,
-            f"`{shown}` takes a write-blocking lock and no lock_timeout is set before it",
-        )

@@ -39,7 +39,7 @@ register(
 )
 register(
     "DD004",
-    "warning",
+    "info",
     "upgrade() could not be rendered to SQL offline",
     why="The SQL rules (locks, pgvector, destructive changes) only saw the statements "
     "rendered before the failure.",

@@ -30,8 +30,9 @@ register(
     "vector dimension differs from the configured embedding dimension",
     why="Inserts from the embedding model fail (or a wrong model is in use): the runbook "
     "requires dimensions to match the configured model.",
-    safer="Use the configured dimension (tool.devdb embedding_dim), or change the "
-    "configuration together with the model.",
+    safer="Use the dimension the embedding model produces (devdb reads it from the models' "
+    "Vector(n), settings constants, EMBEDDING_DIM / *_DIMENSIONS in the env example, or the "
+    "model name; tool.devdb embedding_dim overrides), or change them together.",
     example="sa.Column('embedding', Vector(1536))  # model produces 384",
     group=G,
 )
@@ -108,19 +109,41 @@ def _column_defs(stmt: Stmt) -> Iterator[tuple[str, str, Any]]:
             yield table, str(cmd.name).lower(), cmd.def_
 
 
+def _configured_dims(ctx: FileCtx) -> tuple[dict[int, str], bool]:
+    """Dimensions the embedding configuration allows, with their evidence, and whether that
+    evidence is the project's configuration (False: only columns earlier in the chain)."""
+    config = ctx.config
+    if config.embedding_dim:
+        source = config.embedding_dim_source or "tool.devdb embedding_dim"
+        return {config.embedding_dim: source}, True
+    if config.project_dims:
+        return dict(config.project_dims), True
+    chain: dict[int, str] = {}
+    for (table, col), typ in ctx.schema.columns.items():
+        if typ.is_vector and typ.dim:
+            chain.setdefault(typ.dim, f"{table}.{col}, created earlier in the chain")
+    return (chain, False) if len(chain) == 1 else ({}, False)
+
+
 @stmt_check
 def dimensions(ctx: FileCtx, stmt: Stmt) -> None:
-    want = ctx.config.embedding_dim
     for table, col, coldef in _column_defs(stmt):
         if coldef.typeName is None:
             continue
         typ = coltype(coldef.typeName)
-        if want and typ.name in ("vector", "halfvec") and typ.dim and typ.dim != want:
-            ctx.add(
-                "DD301",
-                stmt.line,
-                f"{table}.{col} is {typ.render()}, the configured embedding dimension is {want}",
-            )
+        if typ.name not in ("vector", "halfvec") or not typ.dim:
+            continue
+        allowed, configured = _configured_dims(ctx)
+        if not allowed or typ.dim in allowed:
+            continue
+        source = "; ".join(f"{d} ({where})" for d, where in sorted(allowed.items()))
+        what = "the configured embedding dimension is" if configured else "the chain uses"
+        ctx.add(
+            "DD301",
+            stmt.line,
+            f"{table}.{col} is {typ.render()}, {what} {source}",
+            severity=None if configured else "info",
+        )
 
 
 @stmt_check

@@ -116,7 +116,7 @@ register(
 )
 register(
     "DD109",
-    "error",
+    "info",
     "downgrade silently does nothing",
     why="A `pass` downgrade reports success without undoing anything: the database is "
     "left in a state no revision describes.",
@@ -127,7 +127,7 @@ register(
 )
 register(
     "DD110",
-    "warning",
+    "info",
     "touches a sensitive table (data safety checklist)",
     why="Ownership, permissions, sharing, documents, notifications and action-point "
     "placement are where a bad migration leaks or loses user data.",
@@ -158,7 +158,7 @@ register(
 )
 register(
     "DD113",
-    "warning",
+    "info",
     "foreign key on a sensitive table without an index",
     why="Deletes on the parent and joins from it scan the whole child table; the runbook "
     "asks to review indexes for permission, sharing and document query paths.",
@@ -169,7 +169,7 @@ register(
 )
 register(
     "DD114",
-    "warning",
+    "info",
     "new filter/order column on a sensitive table without an index",
     why="Columns like *_id, status, position or *_at become query paths (filters, "
     "ordering) on tables that are read on every request.",
@@ -190,7 +190,7 @@ register(
 )
 register(
     "DD116",
-    "warning",
+    "info",
     "new ON DELETE CASCADE on a sensitive table",
     why="Deleting the parent row (a user, a group, a project) silently deletes the "
     "sensitive rows that reference it: permissions, shares, documents, notifications.",

@@ -15,7 +15,7 @@ import itertools
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -104,12 +104,89 @@ class _EmptyResult:
         return None
 
 
+# What earlier revisions and the statements rendered so far leave behind: the engine
+# passes a function from the chunks rendered so far to its schema model (devdb.lint.schema).
+SchemaAt = Callable[[list[Chunk]], Any]
+
+
+class _OfflineInspector:
+    """`sa.inspect(op.get_bind())` offline: answers from the schema the chain builds.
+
+    Idempotent migrations ("create the index only if it is missing") then render the
+    statements they would run on a database migrated to the revision before them.
+    """
+
+    default_schema_name = "public"
+
+    def __init__(self, bind: _OfflineBind) -> None:
+        self.bind = bind
+        self.dialect = bind.dialect
+
+    def _schema(self) -> Any:
+        return self.bind.schema_now()
+
+    def get_schema_names(self) -> list[str]:
+        return ["public"]
+
+    def get_table_names(self, schema: str | None = None, **kw: Any) -> list[str]:
+        return sorted(self._schema().tables)
+
+    def has_table(self, table_name: str, schema: str | None = None, **kw: Any) -> bool:
+        return table_name.lower() in self._schema().tables
+
+    def get_columns(self, table_name: str, schema: str | None = None, **kw: Any) -> list[Any]:
+        from sqlalchemy.types import NullType
+
+        table = table_name.lower()
+        return [
+            {"name": col, "type": NullType(), "nullable": True, "default": None}
+            for (t, col) in self._schema().columns
+            if t == table
+        ]
+
+    def get_indexes(self, table_name: str, schema: str | None = None, **kw: Any) -> list[Any]:
+        table = table_name.lower()
+        return [
+            {"name": name, "column_names": list(info.columns), "unique": False}
+            for name, info in sorted(self._schema().indexes.items())
+            if info.table == table
+        ]
+
+    def has_index(self, table_name: str, index_name: str, *args: Any, **kw: Any) -> bool:
+        return any(ix["name"] == index_name.lower() for ix in self.get_indexes(table_name))
+
+    def get_pk_constraint(self, table_name: str, *args: Any, **kw: Any) -> dict[str, Any]:
+        return {"name": None, "constrained_columns": []}
+
+    def get_unique_constraints(self, *args: Any, **kw: Any) -> list[Any]:
+        return []
+
+    get_foreign_keys = get_check_constraints = get_unique_constraints
+    get_view_names = get_sequence_names = get_enums = get_unique_constraints
+
+    def has_sequence(self, *args: Any, **kw: Any) -> bool:
+        return False
+
+
 class _OfflineBind:
     """Stands in for op.get_bind() offline: statements are rendered, not run."""
 
-    def __init__(self, migration_context: Any) -> None:
+    def __init__(
+        self,
+        migration_context: Any,
+        capture: _Capture | None = None,
+        schema_at: SchemaAt | None = None,
+    ) -> None:
         self._ctx = migration_context
         self.dialect = migration_context.dialect
+        self._capture = capture
+        self._schema_at = schema_at
+
+    def schema_now(self) -> Any:
+        if self._schema_at is None:
+            raise NotImplementedError("no schema to inspect offline")
+        chunks = self._capture.chunks if self._capture is not None else []
+        return self._schema_at(list(chunks))
 
     def execute(self, statement: Any, parameters: Any = None, *args: Any, **kw: Any) -> Any:
         from sqlalchemy import text
@@ -163,7 +240,9 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def render_upgrade(path: Path, import_paths: Sequence[Path] = ()) -> Rendered:
+def render_upgrade(
+    path: Path, import_paths: Sequence[Path] = (), schema_at: SchemaAt | None = None
+) -> Rendered:
     """Import the migration by path and run its upgrade() against an offline context.
 
     Never raises for problems in the migration itself: they are returned in `error`.
@@ -202,7 +281,7 @@ def render_upgrade(path: Path, import_paths: Sequence[Path] = ()) -> Rendered:
                 opts={"as_sql": True, "output_buffer": capture, "literal_binds": True},
             )
             ops = Operations(ctx)
-            _instrument(ops, ctx, out)
+            _instrument(ops, ctx, out, _OfflineBind(ctx, capture, schema_at))
             import alembic.op
 
             previous = getattr(alembic.op, "_proxy", None)  # a caller inside an Alembic run
@@ -244,8 +323,22 @@ def _supply_pgvector(module: Any) -> None:
             namespace.setdefault(name, getattr(pgv_sa, name))
 
 
-def _instrument(ops: Any, ctx: Any, out: Rendered) -> None:
-    bind = _OfflineBind(ctx)
+_inspection_registered = False
+
+
+def _register_inspection() -> None:
+    """Let `sqlalchemy.inspect(bind)` return the offline inspector (once per process)."""
+    global _inspection_registered
+    if _inspection_registered:
+        return
+    from sqlalchemy import inspection
+
+    inspection._inspects(_OfflineBind)(_OfflineInspector)
+    _inspection_registered = True
+
+
+def _instrument(ops: Any, ctx: Any, out: Rendered, bind: _OfflineBind) -> None:
+    _register_inspection()
     original_alter = ops.alter_column
 
     def get_bind() -> Any:

@@ -268,6 +268,7 @@ def start_refill(project: Project, server: Server, template: str, spare: str) ->
     """Make the next spare and collect old copies in a detached process: reset returns now."""
     job = refill_job(project, server, template, spare)
     env = {**os.environ, "DEVDB_REFILL": json.dumps(job), "DEVDB_REFILL_PASSWORD": server.password}
+    env.pop("DEVDB_FAULT", None)  # a fault point is this command's, not its helper's
     subprocess.Popen(
         [sys.executable, "-m", "devdb.core.refill"],
         env=env,

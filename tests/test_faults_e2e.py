@@ -1,0 +1,210 @@
+"""Fault injection: devdb killed (kill -9) or interrupted (Ctrl-C) at each named step of
+up, reset, backup and restore, on both engines. After each fault the next plain command
+succeeds on the same engine, the user's rows are there, and destroy leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devdb.faults import BACKUP_POINTS, RESET_POINTS, RESTORE_POINTS, UP_POINTS
+from e2e_util import db_url, devdb, make_demo_project
+
+QUIET = {"DEVDB_AGENT": "0"}  # every command in this process: a fault point is reached here
+USER_ROW = "INSERT INTO users (email, display_name) VALUES ('mine@example.com', 'Mine')"
+MINE = "SELECT count(*) FROM users WHERE email = 'mine@example.com'"
+
+
+def faulted(root: Path, point: str, *args: str, how: str = "SIGKILL") -> None:
+    result = devdb(root, *args, env={**QUIET, "DEVDB_FAULT": f"{point}:{how}"})
+    expected = -9 if how == "SIGKILL" else 130
+    assert result.returncode == expected, (point, result.returncode, result.stderr[-800:])
+    if how == "SIGINT":
+        assert "Traceback" not in result.stderr
+
+
+def plain(root: Path, *args: str) -> str:
+    result = devdb(root, *args, env=QUIET)
+    assert result.returncode == 0, (args, result.stderr[-1500:])
+    return result.stderr
+
+
+def state_of(root: Path) -> dict[str, object]:
+    return dict(json.loads((root / ".devdb" / "state.json").read_text()))
+
+
+def databases(root: Path, marker: str) -> list[str]:
+    url = db_url(root).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE strpos(datname, %s) > 0", (marker,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def count(root: Path, query: str) -> int:
+    with psycopg.connect(db_url(root)) as conn:
+        row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def leftovers(root: Path) -> dict[str, int]:
+    """What devdb could have left of this checkout: containers, volumes, cluster dirs,
+    server processes, shared-memory scratch dirs, state."""
+    from devdb.config import load_config
+    from devdb.engines.embedded import SHARED_MEMORY, embedded_home
+
+    config = load_config(root)
+    home = embedded_home(config)
+    found = {
+        "cluster_dirs": int(home.exists()),
+        "scratch_dirs": int((SHARED_MEMORY / config.resource_name).exists()),
+        "state": int((root / ".devdb" / "state.json").exists()),
+        "postmasters": 0,
+        "containers": 0,
+        "volumes": 0,
+    }
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(home) in cmdline and "postgres" in cmdline:
+                found["postmasters"] += 1
+    from devdb.engines import docker_available
+
+    if docker_available():
+        import docker
+
+        client = docker.from_env()
+        found["containers"] = len(
+            client.containers.list(all=True, filters={"label": f"devdb.path={root}"})
+        )
+        found["volumes"] = len(
+            [v for v in client.volumes.list() if v.name == f"{config.resource_name}-data"]
+        )
+    return found
+
+
+def destroy_and_count(root: Path) -> dict[str, int]:
+    plain(root, "destroy", "--yes", "--no-backup")
+    left = leftovers(root)
+    assert not any(left.values()), left
+    return left
+
+
+UP_CASES = [(point, "SIGKILL") for point in UP_POINTS] + [
+    ("up_server_started", "SIGINT"),
+    ("up_ready", "SIGINT"),
+]
+
+
+@pytest.mark.parametrize(("point", "how"), UP_CASES, ids=[f"{p}-{h}" for p, h in UP_CASES])
+def test_first_up_recovers_from_a_fault(
+    tmp_path: Path, engine_settings: dict[str, str], point: str, how: str
+) -> None:
+    root = make_demo_project(tmp_path, **engine_settings)
+    try:
+        faulted(root, point, "up", "--no-app", how=how)
+        assert state_of(root)["engine"] == engine_settings["engine"]  # written ahead
+        out = plain(root, "up", "--no-app")
+        assert f"({engine_settings['engine']};" in out and "rejected" not in out
+        assert count(root, "SELECT count(*) FROM users") > 0  # fixtures are there
+        assert databases(root, "__build_") == []
+        assert state_of(root)["extra"]["provisioned"] is True  # type: ignore[index]
+    finally:
+        destroy_and_count(root)
+
+
+def test_reset_backup_restore_recover_from_faults(
+    tmp_path: Path, engine_settings: dict[str, str]
+) -> None:
+    """One server per engine for every later step; each fault is followed by a plain command."""
+    root = make_demo_project(tmp_path, **engine_settings)
+    try:
+        plain(root, "up", "--no-app")
+        with psycopg.connect(db_url(root), autocommit=True) as conn:
+            conn.execute(USER_ROW)
+
+        assert RESET_POINTS == ("reset_template_ready", "reset_swapped")
+        faulted(root, "reset_template_ready", "reset", "--yes")
+        plain(root, "up", "--no-app")
+        assert count(root, MINE) == 1  # not swapped yet: the rows are where they were
+        faulted(root, "reset_swapped", "reset", "--yes")
+        plain(root, "up", "--no-app")
+        assert count(root, MINE) == 0  # the reset happened; the old database is kept for undo
+        plain(root, "reset", "--undo", "--yes")
+        assert count(root, MINE) == 1
+
+        (point,) = BACKUP_POINTS
+        faulted(root, point, "backup", "--name", "interrupted")
+        plain(root, "backup", "--name", "kept")
+        backups = root / ".devdb" / "backups"
+        assert sorted(p.name for p in backups.glob("*.dump")) == ["kept.dump"]
+
+        for point in RESTORE_POINTS:
+            faulted(root, point, "restore", "kept", "--yes", "--no-backup")
+            assert count(root, MINE) == 1  # before the swap the old one, after it the backup's
+            plain(root, "restore", "kept", "--yes", "--no-backup")
+            assert count(root, MINE) == 1
+            assert databases(root, "__restore_") == []
+        plain(root, "up", "--no-app")
+        assert databases(root, "__build_") == []
+    finally:
+        destroy_and_count(root)
+
+
+def test_killed_during_initdb_leaves_no_cluster_after_destroy(tmp_path: Path) -> None:
+    """A first embedded up that fails on a taken port leaves no cluster behind."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        root = make_demo_project(tmp_path, engine="embedded", port=port)
+        result = devdb(root, "up", "--no-app", env=QUIET)
+        assert result.returncode == 1 and f"port {port}" in result.stderr
+        assert leftovers(root)["cluster_dirs"] == 0
+    destroy_and_count(root)
+
+
+def test_the_engine_sticks_and_an_explicit_one_says_what_happens(tmp_path: Path) -> None:
+    root = make_demo_project(tmp_path)  # no engine in the config: auto
+    try:
+        plain(root, "up", "--no-app", "--engine", "embedded")
+        assert "(embedded" in plain(root, "up", "--no-app")  # a plain up keeps it
+        plain(root, "reset", "--yes")
+        assert state_of(root)["engine"] == "embedded"
+        url = db_url(root)
+        external = make_demo_project(tmp_path)
+        out = plain(external, "up", "--no-app", "--engine", "external", "--url", url, "--yes")
+        assert "(external;" in out
+        refused = devdb(external, "reset", "--yes", env=QUIET)  # the remembered external server
+        assert refused.returncode == 1 and "external server" in refused.stderr
+        assert state_of(external)["engine"] == "external"
+        devdb(external, "destroy", "--yes", env=QUIET)
+    finally:
+        destroy_and_count(root)
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    root = make_demo_project(tmp_path, engine="embedded")
+    bogus = devdb(root, "up", "--no-app", "--engine", "bogus", env=QUIET)
+    assert bogus.returncode == 2 and "bogus" in bogus.stderr
+    negative = devdb(root, "logs", "-n", "-5", env=QUIET)
+    assert negative.returncode == 2
+    assert not (root / ".devdb" / "state.json").exists()
+
+
+def test_fault_point_is_inert_without_the_variable() -> None:
+    from devdb import faults
+
+    assert os.environ.get("DEVDB_FAULT") is None
+    faults.fault_point("up_ready")  # returns: nothing happens

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from devdb.faults import BACKUP_POINTS, RESET_POINTS, RESTORE_POINTS, UP_POINTS
+
 from e2e_util import db_url, devdb, make_demo_project
 
 QUIET = {"DEVDB_AGENT": "0"}  # every command in this process: a fault point is reached here
@@ -208,3 +209,77 @@ def test_fault_point_is_inert_without_the_variable() -> None:
 
     assert os.environ.get("DEVDB_FAULT") is None
     faults.fault_point("up_ready")  # returns: nothing happens
+
+
+SLEEPY_MIGRATION = '''
+"""add documents.slow after a long statement"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("documents", sa.Column("slow", sa.Text(), nullable=True))
+    op.execute("SELECT pg_sleep(20)")
+
+
+def downgrade() -> None:
+    op.drop_column("documents", "slow")
+'''
+
+
+def test_ctrl_c_during_a_long_migration_stops_now_and_rolls_back(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from e2e_util import versions
+
+    root = make_demo_project(tmp_path, engine="embedded")
+    try:
+        plain(root, "up", "--no-app")
+        (versions(root) / "0008_slow.py").write_text(SLEEPY_MIGRATION)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "devdb", "up", "--no-app"],
+            cwd=root,
+            env={**os.environ, **QUIET, "COLUMNS": "200"},
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # the step line comes when 0008 has begun
+            seen.append(line)
+            if "Applying 0008" in line:
+                break
+        else:
+            raise AssertionError("".join(seen))
+        sleeping = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()"
+        )
+        while count(root, sleeping) == 0:  # the long statement is running now
+            assert proc.poll() is None
+        interrupted = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=10)
+        took = time.monotonic() - interrupted
+        assert code == 130, rest
+        assert took < 1.5, took
+        assert "the database is at 0007" in rest and "Traceback" not in rest
+        assert count(root, sleeping) == 0  # rolled back on the server too, not left running
+        assert (
+            count(
+                root, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'slow'"
+            )
+            == 0
+        )
+    finally:
+        destroy_and_count(root)

@@ -109,6 +109,7 @@ class MigrationError(DevdbError):
         self.statement = statement  # first line of the failing SQL, if any
         self.output_tail = output_tail  # last lines the child printed (stdout+stderr)
         self.traceback = traceback  # the child's traceback (for --debug)
+        self.exit_code = 1  # 130 when interrupted (Ctrl-C), as a shell reports it
 
 
 class MigrationSession:
@@ -128,6 +129,7 @@ class MigrationSession:
         self._started_at = 0.0
         self._next_id = 0
         self._secrets = _secrets(target.env)
+        self._app_name = f"devdb-migrate-{os.getpid()}-{id(self):x}"
         self.ready_info: ReadyInfo | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -141,6 +143,8 @@ class MigrationSession:
         env = dict(os.environ) if self.target.inherit_env else {}
         env.update({str(k): str(v) for k, v in self.target.env.items()})
         env["PYTHONUNBUFFERED"] = "1"  # keep env.py prints and log lines in order
+        # how a Ctrl-C finds the child's server sessions (libpq drivers send it)
+        env.setdefault("PGAPPNAME", self._app_name)
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
         self._output = tempfile.TemporaryFile(prefix="devdb-alembic-")  # noqa: SIM115 - closed in close()
@@ -260,6 +264,19 @@ class MigrationSession:
             self._req.flush()
         except BrokenPipeError:
             self._raise_died(op)
+        try:
+            return self._serve(rid, op, deadline, out_start, progress)
+        except KeyboardInterrupt:
+            raise self._interrupted(op) from None
+
+    def _serve(
+        self,
+        rid: int,
+        op: str,
+        deadline: float | None,
+        out_start: int,
+        progress: Progress | None,
+    ) -> dict[str, Any]:
         while True:
             msg = self._read_event(deadline, op)
             if msg.get("event") == "step" and progress is not None:
@@ -343,6 +360,42 @@ class MigrationSession:
             kind="crash",
             output_tail=self._scrub(tail),
         )
+
+    def _interrupted(self, op: str) -> MigrationError:
+        """Ctrl-C: stop now. The child is killed first (it can no longer commit), then its
+        server sessions are terminated, which rolls back the running statement at once."""
+        self._kill()
+        url = _database_url(self.target.env)
+        revision: list[str] | None = None
+        if url is not None:
+            import psycopg
+
+            try:
+                with psycopg.connect(url, connect_timeout=2, autocommit=True) as conn:
+                    conn.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = %s",
+                        (self._app_name,),
+                    )
+                    revision = [
+                        row[0] for row in conn.execute("SELECT version_num FROM alembic_version")
+                    ]
+            except psycopg.Error:
+                revision = None
+        where = (
+            "unknown (the revision could not be read)"
+            if revision is None
+            else (", ".join(revision) or "base (no revision)")
+        )
+        error = MigrationError(
+            f"interrupted: Alembic {op} was stopped and its running migration rolled back; "
+            f"the database is at {where}",
+            "run the same command again to finish",
+            db_revision=revision,
+            kind="interrupted",
+        )
+        error.exit_code = 130
+        return error
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -477,6 +530,15 @@ def _reap(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    """The first PostgreSQL URL among the app's variables, as libpq reads it (no +driver)."""
+    for value in env.values():
+        scheme, sep, rest = str(value).partition("://")
+        if sep and scheme.split("+", 1)[0] in ("postgresql", "postgres"):
+            return f"postgresql://{rest}"
+    return None
 
 
 def _secrets(env: Mapping[str, str]) -> list[str]:

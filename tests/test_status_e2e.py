@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from devdb.core.drift import pending_revisions
+
 from e2e_util import add_migration, db_url, destroy, devdb, make_demo_project, versions
 
 pytestmark = pytest.mark.xdist_group("status")
@@ -134,6 +136,14 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         assert kinds(fixtures) == ["fixtures_changed"] and fixtures["needs"] == "up"
         fixture.write_text(fixture_text)
 
+        # env.py edited: up runs the migration environment again
+        env_py = app / "migrations" / "env.py"
+        env_py_text = env_py.read_text()
+        env_py.write_text(env_py_text + "\n# tuned\n")
+        changed = status(root)
+        assert kinds(changed) == ["migrations_changed"] and changed["needs"] == "up"
+        env_py.write_text(env_py_text)
+
         assert status(root)["needs"] == "nothing"
         assert (root / ".devdb" / "state.json").read_bytes() == state_before
         assert env_file.read_bytes() == env_before
@@ -146,8 +156,34 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         assert not status(root)["running"]
         devdb(root, "up", "--no-app", check=True)
         assert status(root)["needs"] == "nothing"
+
+        # the server runs but the app database is gone: up makes it again
+        with psycopg.connect(db_url(root).rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE app WITH (FORCE)")
+        gone = status(root)
+        assert kinds(gone) == ["no_database"] and gone["needs"] == "up" and gone["running"]
+        devdb(root, "up", "--no-app", check=True)
+        assert status(root)["needs"] == "nothing"
     finally:
         destroy(root)
+
+
+def test_pending_follows_parents_before_children_through_a_merge() -> None:
+    here = Path("x.py")
+    graph = {
+        "a": ((), here),
+        "b": (("a",), here),
+        "c1": (("b",), here),
+        "c2": (("b",), here),
+        "m": (("c1", "c2"), here),
+        "n": (("m",), here),
+    }
+    assert pending_revisions(graph, ["a"]) == ["b", "c1", "c2", "m", "n"]
+    assert pending_revisions(graph, ["c2"]) == ["c1", "m", "n"]
+    assert pending_revisions(graph, ["n"]) == []
+    assert pending_revisions(graph, []) == ["a", "b", "c1", "c2", "m", "n"]
+    long = {f"r{i}": ((f"r{i - 1}",) if i else (), here) for i in range(3000)}
+    assert pending_revisions(long, ["r0"]) == [f"r{i}" for i in range(1, 3000)]
 
 
 BAD_INI = {

@@ -127,15 +127,18 @@ def status(
         False, "--check", help="Exit 1 when `devdb up` or `devdb reset` is needed (for scripts)."
     ),
 ) -> None:
-    """What `devdb up` would act on: server, revision, pending, drift, env file. Read-only.
+    """What `devdb up` would act on: server, revision, pending, drift, env file.
 
-    Each finding comes with the command that settles it. With --check the exit code says
-    whether anything needs doing: 0 nothing, 1 `up` or `reset` is needed or something is
-    wrong (two heads, a broken alembic.ini), like `prisma migrate status`.
+    Read-only: it never starts a server or writes the env file. Each finding
+    names the command that settles it.
+
+    --check for scripts, git hooks and CI: exit 0 when nothing needs doing,
+    1 when `devdb up` or `devdb reset` is needed or something needs a fix
+    (two heads, a broken alembic.ini), like `prisma migrate status`.
 
     Examples:
       devdb status
-      devdb status --json            # {"needs": "nothing|up|reset|fix", "findings": [...], ...}
+      devdb status --json     # "needs": nothing|up|reset|fix, "findings"
       devdb status --check || devdb up --no-app
     """
     from devdb.core.status import status as core_status

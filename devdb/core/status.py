@@ -164,7 +164,7 @@ def _unreachable(project: Project, server: Server, exc: Exception) -> Finding:
     import psycopg
 
     try:
-        with psycopg.connect(server.conninfo("postgres"), connect_timeout=3) as conn:
+        with psycopg.connect(server.conninfo("postgres"), connect_timeout=1) as conn:
             row = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", (project.database,)
             ).fetchone()

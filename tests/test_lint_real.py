@@ -118,3 +118,32 @@ def test_real_migration(name: str) -> None:
         assert not outcome.flagged, f"{name} is clean but lint flags {outcome.flagged}"
     else:
         assert outcome.flagged, f"{name} is unsafe but lint finds nothing"
+
+
+@cache
+def project_runs() -> dict[str, list[tuple[str, str, str]]]:
+    """project -> (code, severity, path) of findings not on a migration file (env.py)."""
+    out = {}
+    for root in projects():
+        run = lint(load_config(root), [], everything=True)
+        out[root.name] = [(f.code, f.severity, f.path) for f in run.project]
+    return out
+
+
+def test_lock_timeout_is_checked_once_per_project_on_env_py() -> None:
+    runs = project_runs()
+    for name in ("ragapp", "notes"):  # sync and async env.py without a timeout
+        ((code, severity, path),) = runs[name]
+        assert (code, severity) == ("DD210", "warning") and path.endswith("migrations/env.py")
+    assert runs["shop"] == []  # SET lock_timeout on the migration connection
+    assert runs["crm"] == []  # connect_args options -c lock_timeout=...
+
+
+def test_embedding_dimension_is_discovered_from_the_project() -> None:
+    from devdb.core.lint import lint_config
+
+    rag = lint_config(load_config(REAL / "ragapp")).project_dims
+    assert list(rag) == [1024] and "app/models.py" in rag[1024]
+    notes = lint_config(load_config(REAL / "notes")).project_dims
+    assert list(notes) == [768] and "notes/models.py" in notes[768]
+    assert lint_config(load_config(REAL / "shop")).project_dims == {}

@@ -39,6 +39,13 @@ def check(
                 out.print(f"    {line}")
         for index in report.unmodelled_indexes:
             out.print(f"[dim]  note: not in the models (raw SQL, expected): {index}[/]")
+        for finding in report.project_findings:
+            where = f"{finding['path']}:{finding['line']}" if finding["line"] else finding["path"]
+            out.print(
+                f"[yellow]![/] {where}: {finding['code']} {finding['message']}",
+                markup=True,
+                highlight=False,
+            )
         err.print(f"[dim]{report.revisions} revisions checked in {report.seconds:.1f}s[/]")
     if not report.ok:
         raise typer.Exit(1)
@@ -47,19 +54,27 @@ def check(
 def lint(
     targets: list[str] | None = typer.Argument(None, help="Revision ids or migration files."),
     project: Path | None = ProjectOpt,
-    everything: bool = typer.Option(False, "--all", help="Lint every migration."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json | github"),
+    everything: bool = typer.Option(False, "--all", help="Lint every migration (and env.py)."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | github | sarif"),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help="error | warning (default: [tool.devdb.lint] fail_on, else error)"
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show info findings."),
     rules: bool = typer.Option(False, "--rules", help="List every rule (Markdown) and exit."),
 ) -> None:
-    """Lint migrations: runbook rules, lock safety on live tables, pgvector pitfalls.
+    """Lint migrations: runbook rules, long locks on live tables, pgvector pitfalls.
 
     Default: migrations not applied to the local database plus those changed on this branch.
-    Suppress one finding with a reason: `# devdb: ignore[DD204] table is empty in prod`.
+    Severities: error (unsafe on production data or breaks deploy), warning (needs a look),
+    info (review items; never fails; shown with --verbose).
+    Suppress one finding with a reason: `# devdb: ignore DD204 -- table is empty in prod`;
+    disable or re-level rules in [tool.devdb.lint] (disable = [...], severity = {...}).
 
     Examples:
       devdb lint
       devdb lint --all --format github
-      devdb lint 0007 migrations/versions/0008_x.py
+      devdb lint --all --format sarif > devdb-lint.sarif
+      devdb lint 0007 migrations/versions/0008_x.py --fail-on warning
     """
     if rules:
         from devdb.lint import format_rules
@@ -67,21 +82,23 @@ def lint(
         out.print(format_rules(), markup=False)
         return
     from devdb.core.lint import lint as core_lint
-    from devdb.lint import format_report
+    from devdb.lint import FORMATS, format_report
 
-    if fmt not in ("text", "json", "github"):
-        raise typer.BadParameter("use text, json or github", param_hint="--format")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if fail_on not in (None, "error", "warning"):
+        raise typer.BadParameter("use error or warning", param_hint="--fail-on")
     config = run(lambda: load(project))
     result = run(lambda: core_lint(config, targets or [], everything=everything))
     if fmt == "text" and not result.selected:
         err.print(f"nothing to lint ({result.reason}: none); `devdb lint --all` lints everything")
         return
-    text = format_report(result.report, fmt)
+    text = format_report(result.report, fmt, verbose=verbose)
     if text:
         out.print(text, markup=False, highlight=False)
     if fmt == "text":
         err.print(f"[dim]{len(result.selected)} migration(s) linted ({result.reason})[/]")
-    if result.report.has_errors:
+    if result.report.fails(fail_on or result.fail_on):
         raise typer.Exit(1)
 
 

@@ -12,6 +12,7 @@ from devdb import snapshots
 from devdb.config import Config, require_alembic
 from devdb.core.database import create_database, ensure_extensions
 from devdb.core.envsync import app_environment, db_values
+from devdb.core.lint import project_findings
 from devdb.core.project import Progress, _noop, open_project, project_lock
 from devdb.core.reset import ensure_server
 from devdb.engines.base import Server
@@ -35,6 +36,8 @@ class CheckReport:
     revisions: int
     seconds: float
     unmodelled_indexes: list[str] = field(default_factory=list)
+    # Lint findings on how migrations run (env.py without lock_timeout): warn, never fail.
+    project_findings: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,12 +75,13 @@ def check(config: Config, *, progress: Progress = _noop, models: bool = True) ->
 
     started = time.monotonic()
     steps: list[CheckStep] = []
+    env_findings = [asdict(f) for f in project_findings(config)]
     try:
         heads = check_single_head(config)
         steps.append(CheckStep("single head", True, heads[0] if heads else None))
     except DevdbError as exc:
         steps.append(CheckStep("single head", False, None, [exc.message]))
-        return CheckReport(False, steps, 0, time.monotonic() - started)
+        return CheckReport(False, steps, 0, time.monotonic() - started, [], env_findings)
 
     with project_lock(config, progress):
         project = open_project(config)
@@ -103,7 +107,7 @@ def check(config: Config, *, progress: Progress = _noop, models: bool = True) ->
     finally:
         snapshots.drop(server, scratch)
     ok = all(step.ok for step in steps)
-    return CheckReport(ok, steps, len(order), time.monotonic() - started, unmodelled)
+    return CheckReport(ok, steps, len(order), time.monotonic() - started, unmodelled, env_findings)
 
 
 def _stairway(

@@ -227,7 +227,7 @@ def _apply_suppressions(ctx: FileCtx, prep: _Prepared) -> tuple[list[Finding], l
     ctx.findings = meta
     for s in ctx.src.suppressions:
         if s.malformed:
-            ctx.add("DD001", s.line, "malformed: write `# devdb: ignore[CODE] reason`")
+            ctx.add("DD001", s.line, "malformed: write `# devdb: ignore DD204 -- reason`")
             continue
         unknown = [c for c in s.codes if c not in RULES]
         if unknown:

@@ -74,7 +74,13 @@ _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "criti
 _SQL_EXEC_METHODS = {"execute", "exec_driver_sql", "bulk_insert"}
 
 _IGNORE_START = re.compile(r"devdb:\s*ignore")
-_IGNORE_RE = re.compile(r"devdb:\s*ignore(?P<file>-file)?\[(?P<codes>[^\]]*)\](?P<reason>.*)")
+# `# devdb: ignore[DD205] reason` or, as squawk/ruff users write it,
+# `# devdb: ignore DD205, DD210 -- reason`; `ignore-file` covers the whole file.
+_IGNORE_RE = re.compile(
+    r"devdb:\s*ignore(?P<file>-file)?"
+    r"(?:\[(?P<codes>[^\]]*)\]|\s+(?P<bare>[A-Za-z]{2}\d{3}(?:\s*,\s*[A-Za-z]{2}\d{3})*))"
+    r"(?P<reason>.*)"
+)
 
 
 @dataclass(frozen=True)
@@ -435,7 +441,8 @@ def _suppressions(
         if m is None:
             out.append(Suppression(line, (), "", line, line, malformed=True))
             continue
-        codes = tuple(c.strip().upper() for c in m.group("codes").split(",") if c.strip())
+        listed = m.group("codes") if m.group("codes") is not None else m.group("bare")
+        codes = tuple(c.strip().upper() for c in listed.split(",") if c.strip())
         reason = m.group("reason").strip().lstrip("-:\u2014\u2013").strip()
         if m.group("file"):
             out.append(Suppression(line, codes, reason, None, None))

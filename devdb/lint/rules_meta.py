@@ -14,8 +14,8 @@ register(
     "error",
     "suppression without a reason",
     why="An ignore with no reason hides a risk nobody can review later; it is not honoured.",
-    safer="Write why it is safe after the bracket: `# devdb: ignore[DD102] column unused "
-    "since release 41 (contract step)`.",
+    safer="Write why it is safe after the code: `# devdb: ignore DD102 -- column unused "
+    "since release 41 (contract step)` (on the line, or `ignore-file` for the file).",
     example="op.drop_column('users', 'legacy')  # devdb: ignore[DD102]",
     group=G,
 )

@@ -1,4 +1,4 @@
-# expect: DD203,DD204,DD210,DD305,DD401,DD402
+# expect: DD203,DD204,DD305,DD401,DD402
 """add note embeddings
 
 Straight out of `alembic revision --autogenerate`, never reviewed.

@@ -1,4 +1,4 @@
-# expect: DD102,DD201,DD210
+# expect: DD102,DD201
 """batch_alter_table on PostgreSQL emits plain ALTERs: the same rules apply."""
 import sqlalchemy as sa
 from alembic import op

@@ -229,6 +229,7 @@ def test_bad_alembic_ini_and_env_py_are_one_line_for_status_up_and_migrate(
         for broken, needle, wording in (
             ("import no_such_module_xyz\n", "no_such_module_xyz", "is not installed"),
             ("from settings import no_such_name_xyz\n", "no_such_name_xyz", "cannot import name"),
+            ("import os\nos.environ['NO_SUCH_KEY_XYZ']\n", "NO_SUCH_KEY_XYZ", "is not set"),
         ):
             env_py.write_text(
                 good_env_py.replace("import settings\n", broken + "import settings\n")

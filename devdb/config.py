@@ -239,7 +239,56 @@ def read_config(root: Path, **overrides: Any) -> Config:
             f"per_test_databases = {config.per_test_databases!r} in {source} is not a choice",
             f"use one of: {', '.join(repr(choice) for choice in PER_TEST_DATABASES)}",
         )
+    validate_values(config, source)
     return config
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# key: (is the value usable, what to write instead)
+_VALUE_RULES: dict[str, tuple[Any, str]] = {
+    "port": (lambda v: v is None or (_whole(v) and 1 <= v <= 65535), "a whole number 1-65535"),
+    "ready_timeout": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "templates_keep": (lambda v: _whole(v) and v >= 1, "a whole number, 1 or more"),
+    "backups_keep": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "backup_max_age": (lambda v: _number(v) and v >= 0, "a number of minutes, 0 or more"),
+    "embedding_dim": (lambda v: v is None or (_whole(v) and v > 0), "a whole number above 0"),
+}
+
+
+def validate_values(config: Config, source: str) -> None:
+    """Types and ranges of the configured values: one line naming file:line and the fix."""
+    for key, (usable, wanted) in _VALUE_RULES.items():
+        value = getattr(config, key)
+        if usable(value):
+            continue
+        where = _key_line(config.project_root, source, key)
+        raise DevdbError(
+            f"{where}: {key} = {value!r} is not usable",
+            f"write {wanted} there, or remove the line for the default",
+        )
+
+
+def _key_line(root: Path, source: str, key: str) -> str:
+    """`pyproject.toml:12` where `key = …` is set (the file alone when no line matches)."""
+    import re
+
+    name = "devdb.toml" if source == "devdb.toml" else "pyproject.toml"
+    try:
+        lines = (root / name).read_text(errors="replace").splitlines()
+    except OSError:
+        return source
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return f"{name}:{number}"
+    return name
 
 
 def require_alembic(config: Config) -> Path:

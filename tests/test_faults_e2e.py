@@ -283,3 +283,49 @@ def test_ctrl_c_during_a_long_migration_stops_now_and_rolls_back(tmp_path: Path)
         )
     finally:
         destroy_and_count(root)
+
+
+def test_lost_state_is_repaired_through_the_local_socket_and_a_configured_port_moves(
+    tmp_path: Path, engine_settings: dict[str, str]
+) -> None:
+    from devdb.engines.base import free_port
+
+    root = make_demo_project(tmp_path, **engine_settings)
+    try:
+        plain(root, "up", "--no-app")
+        with psycopg.connect(db_url(root), autocommit=True) as conn:
+            conn.execute(USER_ROW)
+        (root / ".devdb" / "state.json").unlink()  # a new password; the server keeps the old
+        out = plain(root, "up", "--no-app")
+        assert "rejected devdb's password" in out and "data kept" in out
+        assert out.count("rejected") == 1
+        assert count(root, MINE) == 1
+
+        port = free_port()
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + f"port = {port}\n")
+        out = plain(root, "up", "--no-app")
+        assert f"to the configured {port}" in out and f"127.0.0.1:{port}" in out
+        assert count(root, MINE) == 1  # same data, new port
+    finally:
+        destroy_and_count(root)
+
+
+@pytest.mark.parametrize(
+    ("line", "wanted"),
+    [
+        ("port = 99999", "port = 99999 is not usable"),
+        ('port = "abc"', "port = 'abc' is not usable"),
+        ("ready_timeout = -5", "ready_timeout = -5 is not usable"),
+    ],
+)
+def test_config_values_out_of_range_are_one_line(tmp_path: Path, line: str, wanted: str) -> None:
+    root = make_demo_project(tmp_path, engine="embedded")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + line + "\n")
+    number = len(pyproject.read_text().splitlines())
+    result = devdb(root, "up", "--no-app", env=QUIET)
+    assert result.returncode == 1, result.stderr
+    assert f"pyproject.toml:{number}: {wanted}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / ".devdb" / "state.json").exists()

@@ -186,6 +186,7 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         password=state.password,
         port=config.port or tracked_port or state.port,
         url=url,
+        port_configured=bool(config.port or tracked_port),
     )
     engine = make_engine(engine_name, config, spec)
     database = state.database

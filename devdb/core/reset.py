@@ -116,7 +116,7 @@ def wait_ready(
     except DevdbError as exc:
         if REJECTED not in exc.message or not engine.managed:
             raise
-    progress("the server rejected devdb's password: setting it through the local socket")
+    progress("setting devdb's password through the server's local socket")
     held = engine.repair_password()
     server = engine.start(progress)
     ready(server)

@@ -65,8 +65,9 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
     state = project.state
     if not state.port or state.migrations_hash != migrations or state.fixtures_hash != fixtures:
         return None
-    if project.engine_name == "external":
-        return None
+    configured_port = project.config.port
+    if project.engine_name == "external" or (configured_port and configured_port != state.port):
+        return None  # a configured port elsewhere: the cold path moves the server
     import psycopg
 
     from devdb.migrations.scripts import db_revisions

@@ -6,7 +6,10 @@ import abc
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devdb.errors import DevdbError
 
 Progress = Callable[[str], None]
 
@@ -23,6 +26,7 @@ class EngineSpec:
     password: str
     port: int | None = None
     url: str | None = None  # external engine: the server's URL
+    port_configured: bool = False  # `port` comes from the config: a server elsewhere moves
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,15 @@ class ToolRun:
 
 #: run through the server's local socket: the password never appears on a command line
 USER_DATABASES = "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"
+
+
+def port_taken(port: int, current: int) -> DevdbError:
+    from devdb.errors import DevdbError
+
+    return DevdbError(
+        f"the configured port {port} on 127.0.0.1 is taken, so the server stays on {current}",
+        f"free port {port}, or change or remove `port` in the config",
+    )
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

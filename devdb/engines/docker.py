@@ -16,6 +16,7 @@ from devdb.engines.base import (
     _noop,
     free_port,
     port_is_free,
+    port_taken,
 )
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
@@ -114,12 +115,30 @@ class DockerEngine(Engine):
                 f"container {self.container_name} exists but was not made by devdb for this checkout",
                 "remove or rename it, then run devdb up again",
             )
+        elif self._moved(container):
+            container = self._recreate_on_port(container, progress)
         if container.status != "running":
             progress(f"starting container {self.container_name}")
             self._start_existing(container)
         port = self._bound_port(container)
         assert port is not None
         return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _moved(self, container: Container) -> bool:
+        bound = self._bound_port(container)
+        return bool(self.spec.port_configured and self.spec.port and bound != self.spec.port)
+
+    def _recreate_on_port(self, container: Container, progress: Progress) -> Container:
+        """A port binding is fixed at creation: a new container on the configured port, on
+        the same data volume (the data stays; its password is the volume's)."""
+        assert self.spec.port is not None
+        bound = self._bound_port(container) or 0
+        if not port_is_free(self.spec.port):
+            raise port_taken(self.spec.port, bound)
+        progress(f"moving the server from port {bound} to the configured {self.spec.port}")
+        image = str(container.attrs.get("Config", {}).get("Image") or self.image)
+        container.remove(force=True)
+        return self._create(image, progress)
 
     def _start_existing(self, container: Container) -> None:
         from docker.errors import APIError

@@ -22,6 +22,7 @@ from devdb.engines.base import (
     _noop,
     free_port,
     port_is_free,
+    port_taken,
 )
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
@@ -133,9 +134,16 @@ class EmbeddedEngine(Engine):
             fault_point("up_server_created")
         if self.is_running():
             server = self.server()
-            if server is not None:
+            if server is not None and not self._moved(server.port):
                 return server
-            self.stop()  # a server whose port was never recorded: start it again on a known one
+            if server is not None:
+                assert self.spec.port is not None
+                if not port_is_free(self.spec.port):
+                    raise port_taken(self.spec.port, server.port)
+                progress(
+                    f"moving the server from port {server.port} to the configured {self.spec.port}"
+                )
+            self.stop()  # moved, or its port was never recorded: start it on a known one
         try:
             port = self._choose_port()
             progress(f"starting PostgreSQL on 127.0.0.1:{port}")
@@ -147,6 +155,9 @@ class EmbeddedEngine(Engine):
                 shutil.rmtree(self.home, ignore_errors=True)
             raise
         return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _moved(self, port: int) -> bool:
+        return bool(self.spec.port_configured and self.spec.port and port != self.spec.port)
 
     def _pg_ctl_start(self, options: str, run_as: dict[str, Any], socket_dir: str = "") -> None:
         result = subprocess.run(

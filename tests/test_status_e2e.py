@@ -6,6 +6,8 @@ One demo copy per engine walks through every finding in turn (one cold up per en
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +149,17 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         assert status(root)["needs"] == "nothing"
         assert (root / ".devdb" / "state.json").read_bytes() == state_before
         assert env_file.read_bytes() == env_before
+
+        if engine_settings["engine"] == "embedded":  # a hung server (Docker would say paused)
+            data_dir = Path(clean["engine_details"]["data_dir"])
+            postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+            os.kill(postmaster, signal.SIGSTOP)
+            try:
+                hung = status(root)
+            finally:
+                os.kill(postmaster, signal.SIGCONT)
+            assert kinds(hung) == ["server_not_answering"] and hung["needs"] == "up"
+            assert "devdb logs" in hung["findings"][0]["fix"]
 
         # a stopped server: status says so and leaves it stopped
         devdb(root, "down", check=True)

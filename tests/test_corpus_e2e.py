@@ -109,7 +109,8 @@ class Corpus:
         return env
 
     def command(self, words: list[str]) -> list[str]:
-        return [self.python, *words[1:]] if words and words[0] == "python" else list(words)
+        """`python` (also inside a wrapper: `dotenv run -- python -m alembic`) is the project's."""
+        return [self.python if word == "python" else word for word in words]
 
 
 def _libpq(url: str) -> str:

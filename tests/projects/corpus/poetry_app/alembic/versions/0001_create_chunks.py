@@ -1,0 +1,24 @@
+"""create chunks"""
+
+import sqlalchemy as sa
+from alembic import op
+from pgvector.sqlalchemy import Vector
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    op.create_table(
+        "chunks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("embedding", Vector(3), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("chunks")

@@ -1,0 +1,19 @@
+import uvicorn
+from config import settings
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+
+engine = create_engine(settings.DATABASE_URL)
+
+app = FastAPI(title="secrets")
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    uvicorn.run("main:app", host="127.0.0.1", port=18115)

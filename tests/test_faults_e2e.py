@@ -123,6 +123,18 @@ def test_first_up_recovers_from_a_fault(
         destroy_and_count(root)
 
 
+def assert_password_not_in_docker_inspect(root: Path) -> None:
+    import docker
+
+    password = str(state_of(root)["password"])
+    (container,) = docker.from_env().containers.list(filters={"label": f"devdb.path={root}"})
+    assert password not in json.dumps(container.attrs)
+    secret = root / ".devdb" / "docker-postgres-password"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
+    assert mounts["/run/secrets/devdb-postgres-password"]["RW"] is False
+
+
 def test_reset_backup_restore_recover_from_faults(
     tmp_path: Path, engine_settings: dict[str, str]
 ) -> None:
@@ -132,6 +144,8 @@ def test_reset_backup_restore_recover_from_faults(
         plain(root, "up", "--no-app")
         with psycopg.connect(db_url(root), autocommit=True) as conn:
             conn.execute(USER_ROW)
+        if engine_settings["engine"] == "docker":
+            assert_password_not_in_docker_inspect(root)
 
         assert RESET_POINTS == ("reset_template_ready", "reset_swapped")
         faulted(root, "reset_template_ready", "reset", "--yes")
@@ -144,11 +158,15 @@ def test_reset_backup_restore_recover_from_faults(
         assert count(root, MINE) == 1
 
         (point,) = BACKUP_POINTS
+        faulted(root, point, "backup", "--name", "ctrl-c", how="SIGINT")
+        assert not list((root / ".devdb" / "backups").glob("ctrl-c.*"))  # cleaned up at once
         faulted(root, point, "backup", "--name", "interrupted")
         plain(root, "backup", "--name", "kept")
         backups = root / ".devdb" / "backups"
         assert sorted(p.name for p in backups.glob("*.dump")) == ["kept.dump"]
 
+        faulted(root, RESTORE_POINTS[0], "restore", "kept", "--yes", "--no-backup", how="SIGINT")
+        assert databases(root, "__restore_") == []  # its scratch database dropped at once
         for point in RESTORE_POINTS:
             faulted(root, point, "restore", "kept", "--yes", "--no-backup")
             assert count(root, MINE) == 1  # before the swap the old one, after it the backup's

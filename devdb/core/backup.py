@@ -105,7 +105,6 @@ def take_backup(
     dest = directory / f"{name}.dump"
     progress(f"dumping {database} with the server's pg_dump ({project.engine_name})")
     outcome = parts.dump_database(project.engine, server, database, dest, progress)
-    fault_point("backup_dumped")
     image = None
     if project.engine_name == "docker":
         image = str(project.engine.describe().get("image") or "") or None
@@ -128,8 +127,9 @@ def take_backup(
         directory=directory,
     )
     try:
+        fault_point("backup_dumped")
         parts.write_meta(info)
-    except BaseException:
+    except BaseException:  # a Ctrl-C too: no dump without its metadata
         dest.unlink(missing_ok=True)
         raise
     pruned: list[str] = []

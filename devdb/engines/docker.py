@@ -35,6 +35,9 @@ DATA_MOUNT = "/var/lib/postgresql"  # PG 18 images keep PGDATA below it, not in 
 SHM_SIZE = "1g"
 SCRATCH_DIR = "/dev/shm/devdb-scratch"
 SERVER_USER = "postgres"  # the OS user of the server, in the official and the offline image
+# the image's entrypoint reads it (as root) at the first start: the password stays out of
+# `docker inspect`, as it stays out of argv and logs
+PASSWORD_MOUNT = "/run/secrets/devdb-postgres-password"
 
 
 def _client(timeout: int = 30) -> DockerClient:
@@ -70,6 +73,7 @@ class DockerEngine(Engine):
         self.image = config.image
         self.image_is_default = config.image_is_default
         self.labels = {LABEL_PROJECT: config.project_name, LABEL_PATH: str(config.project_root)}
+        self.password_file = config.state_dir / "docker-postgres-password"
         self._docker: DockerClient | None = None
 
     @property
@@ -119,6 +123,7 @@ class DockerEngine(Engine):
             container = self._recreate_on_port(container, progress)
         if container.status != "running":
             progress(f"starting container {self.container_name}")
+            self._write_password_file()  # its bind mount needs the file at every start
             self._start_existing(container)
         port = self._bound_port(container)
         assert port is not None
@@ -171,6 +176,7 @@ class DockerEngine(Engine):
 
         port = self._choose_port()
         progress(f"creating container {self.container_name} ({image}) on 127.0.0.1:{port}")
+        self._write_password_file()
         try:
             container = self.client.containers.run(
                 image,
@@ -181,10 +187,13 @@ class DockerEngine(Engine):
                 # image skips its temporary init server when there is nothing to create.
                 environment={
                     "POSTGRES_USER": self.spec.user,
-                    "POSTGRES_PASSWORD": self.spec.password,
+                    "POSTGRES_PASSWORD_FILE": PASSWORD_MOUNT,
                     "POSTGRES_DB": "postgres",
                 },
-                volumes={self.volume_name: {"bind": DATA_MOUNT, "mode": "rw"}},
+                volumes={
+                    self.volume_name: {"bind": DATA_MOUNT, "mode": "rw"},
+                    str(self.password_file): {"bind": PASSWORD_MOUNT, "mode": "ro"},
+                },
                 ports={"5432/tcp": ("127.0.0.1", port)},
                 shm_size=SHM_SIZE,
             )
@@ -198,6 +207,12 @@ class DockerEngine(Engine):
         self.client.volumes.get(self.volume_name)  # created by run(); fail early if not
         container.reload()
         return container
+
+    def _write_password_file(self) -> None:
+        from devdb.state import atomic_write, ensure_state_dir
+
+        ensure_state_dir(self.password_file.parent)
+        atomic_write(self.password_file, self.spec.password, mode=0o600)
 
     def _ensure_image(self, progress: Progress) -> str:
         from docker.errors import APIError, ImageNotFound
@@ -255,6 +270,7 @@ class DockerEngine(Engine):
             removed.append(f"volume {self.volume_name}")
         except NotFound:
             pass
+        self.password_file.unlink(missing_ok=True)
         return removed
 
     def repair_password(self) -> list[str]:

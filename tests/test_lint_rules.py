@@ -701,3 +701,36 @@ def test_revision_files_and_progress(tmp_path: Path) -> None:
     seen: list[str] = []
     lint_files([a, b], LintConfig(), progress=seen.append)
     assert seen == [f"linting {a}", f"linting {b}"]
+
+
+CATALOG_QUERIES = """
+conn = op.get_bind()
+has_ix = conn.execute(sa.text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_t_id'")).first()
+if not has_ix:
+    op.create_index("ix_t_id", "t", ["id"])
+exists = conn.execute(
+    sa.text(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 't' AND column_name = 'note')"
+    )
+).scalar()
+if not exists:
+    op.add_column("t", sa.Column("note", sa.Text()))
+row = conn.execute(sa.text("SELECT to_regclass('public.t') AS oid")).first()
+if row.oid is not None:
+    op.execute("ALTER TABLE t ADD COLUMN IF NOT EXISTS extra int")
+"""
+
+
+def test_catalog_queries_are_answered_from_the_chain(tmp_path: Path) -> None:
+    first = write(tmp_path, 'op.create_table("t", sa.Column("id", sa.Integer()))')
+    second = write(tmp_path, CATALOG_QUERIES, rev="r2", down="r1")
+    report = lint(second, first)
+    assert codes(report) == ["DD204"]  # the index was missing: built in place on t
+    from devdb.lint.catalog import answer
+    from devdb.lint.schema import Schema
+
+    schema = Schema(tables={"t"}, indexes={})
+    assert answer("SELECT count(*) FROM pg_tables WHERE tablename = 't'", schema) == [(1,)]
+    assert answer("SELECT 1 FROM pg_indexes WHERE indexname = 'nope'", schema) == []
+    assert answer("SELECT id FROM users", schema) is None

@@ -294,8 +294,12 @@ def alter_type(ctx: FileCtx, stmt: Stmt) -> None:
         change = type_change(old, new, cmd.def_.raw_default is not None)
         if change in ("same", "binary"):
             continue
-        was = old.render() if old else "an unknown type (pass existing_type=)"
-        ctx.add("DD208", stmt.line, f"changes {table}.{col} from {was} to {new.render()}")
+        if old is not None and old == new:
+            message = f"retypes {table}.{col} as {new.render()} USING an expression: every row"
+        else:
+            was = old.render() if old else "an unknown type (pass existing_type=)"
+            message = f"changes {table}.{col} from {was} to {new.render()}"
+        ctx.add("DD208", stmt.line, message)
 
 
 @stmt_check

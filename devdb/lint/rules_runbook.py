@@ -149,7 +149,7 @@ register(
 )
 register(
     "DD112",
-    "warning",
+    "info",
     "backfill loop without progress output",
     why="A silent backfill cannot be told apart from a hung one during a deploy.",
     safer="Print or log each batch (rows done, last key) from the loop.",

@@ -168,6 +168,40 @@ class _OfflineInspector:
         return False
 
 
+class _Rows(_EmptyResult):
+    """The answer to a catalog query (rows from the replayed schema)."""
+
+    def __init__(self, rows: list[Any], first_only: bool = False) -> None:
+        self.rows = rows
+        self.rowcount = len(rows)
+        self.returns_rows = True
+        self._shown = [row[0] for row in rows] if first_only else rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._shown)
+
+    def fetchall(self) -> list[Any]:
+        return list(self._shown)
+
+    all = fetchall
+
+    def fetchone(self) -> Any:
+        return self._shown[0] if self._shown else None
+
+    first = one_or_none = scalar_one_or_none = fetchone
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    scalar_one = scalar
+
+    def scalars(self) -> _Rows:
+        return _Rows([(row[0],) for row in self.rows], first_only=True)
+
+    def mappings(self) -> _Rows:
+        return _Rows([row._mapping for row in self.rows])
+
+
 class _OfflineBind:
     """Stands in for op.get_bind() offline: statements are rendered, not run."""
 
@@ -203,12 +237,21 @@ class _OfflineBind:
             else:
                 statement = statement.params(params)
         sql = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
-        self._ctx.impl.static_output(sql.strip() + ";")
-        return _EmptyResult()
+        return self._run(sql)
 
     def exec_driver_sql(self, sql: str, *args: Any, **kw: Any) -> Any:
-        self._ctx.impl.static_output(sql.strip().rstrip(";") + ";")
-        return _EmptyResult()
+        return self._run(sql)
+
+    def _run(self, sql: str) -> Any:
+        rows = None
+        if self._schema_at is not None and sql.lstrip()[:6].lower() == "select":
+            from devdb.lint.catalog import answer
+
+            rows = answer(sql, self.schema_now())
+        if rows is None:
+            self._ctx.impl.static_output(sql.strip().rstrip(";") + ";")
+            return _EmptyResult()
+        return _Rows(rows)
 
     def _run_ddl_visitor(self, visitorcallable: Any, element: Any, **kw: Any) -> None:
         # What SQLAlchemy's mock engine does: render, never check the database first.

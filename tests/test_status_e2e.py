@@ -71,6 +71,8 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         text = devdb(root, "status")
         assert text.returncode == 0 and "nothing to do" in text.stdout
         state_before = (root / ".devdb" / "state.json").read_bytes()
+        password = json.loads(state_before)["password"]
+        assert password not in text.stdout + text.stderr + json.dumps(clean)
         env_before = env_file.read_bytes()
 
         # new migrations: pending, in the order up applies them
@@ -123,6 +125,18 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         env_file.write_text("".join(line for line in lines if not line.startswith("DB_NAME=")))
         stale = status(root)
         assert kinds(stale) == ["env_file_stale"] and "DB_NAME missing" in str(stale["findings"])
+        env_file.write_text(
+            "".join(
+                "DB_URL=postgresql+psycopg://me:secret@127.0.0.1:1/mine\n"
+                if line.startswith("DB_URL=")
+                else line
+                for line in lines
+            )
+        )
+        own = status(root)
+        assert own["needs"] == "nothing" and own["exit"] == 0  # up keeps a user's value
+        assert len(own["notes"]) == 1 and own["notes"][0].startswith("DB_URL in backend/py/.env")
+        assert "secret" not in str(own)
         env_file.unlink()
         missing = status(root)
         assert kinds(missing) == ["env_file_missing"] and missing["needs"] == "up"

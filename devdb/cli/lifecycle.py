@@ -165,6 +165,8 @@ def _print_status(result: Status) -> None:
     if result.extensions:
         out.print("extensions  " + ", ".join(f"{k} {v}" for k, v in result.extensions.items()))
     out.print(f"env file    {result.env_file}")
+    for note in result.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}")
     if not result.findings:
         out.print("[green]✓[/] up to date: `devdb up` has nothing to do")
         return

@@ -51,6 +51,7 @@ class Status:
     engine_details: dict[str, Any] = field(default_factory=dict)
     env_file: str = ""
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing for up to do
 
     @property
     def needs(self) -> str:
@@ -187,7 +188,7 @@ def _local_findings(project: Project, server: Server, result: Status) -> list[Fi
     from devdb.core.templates import current_hashes
 
     found: list[Finding] = []
-    env_finding = _env_file_finding(project, server)
+    env_finding = _env_file_finding(project, server, result.notes)
     if env_finding is not None:
         found.append(env_finding)
     if project.config.python_problem:  # up stops on it; the hashes below would too
@@ -229,8 +230,9 @@ def _local_findings(project: Project, server: Server, result: Status) -> list[Fi
     return found
 
 
-def _env_file_finding(project: Project, server: Server) -> Finding | None:
-    from devdb.core.envsync import sync_env_file
+def _env_file_finding(project: Project, server: Server, notes: list[str]) -> Finding | None:
+    """The env file against what `up` would write; the user's own DB values go to `notes`."""
+    from devdb.core.envsync import db_values, sync_env_file
     from devdb.envfile import read_env_values
 
     config = project.config
@@ -240,12 +242,19 @@ def _env_file_finding(project: Project, server: Server) -> Finding | None:
     if not config.env_file.exists():
         return Finding("env_file_missing", f"{path} does not exist", UP, "up")
     sync = sync_env_file(project, server, write=False)
-    if not sync.changed:
-        return None
     try:
         in_file = read_env_values(config.env_file, interpolate=False)
     except (OSError, ValueError):
         in_file = {}
+    ours, _, _ = db_values(project, server)
+    for key in sync.kept_user_values:
+        if in_file.get(key) != ours.get(key):
+            notes.append(
+                f"{key} in {path} is your own value, not devdb's server; `devdb up` keeps it "
+                "(remove the line to have devdb fill it; `devdb env` shows devdb's values)"
+            )
+    if not sync.changed:
+        return None
     missing = [key for key in sync.values if key not in in_file]
     stale = [key for key, value in sync.values.items() if key in in_file and in_file[key] != value]
     problems = [

@@ -347,3 +347,50 @@ def test_config_values_out_of_range_are_one_line(tmp_path: Path, line: str, want
     assert f"pyproject.toml:{number}: {wanted}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / ".devdb" / "state.json").exists()
+
+
+def test_an_interrupted_first_up_keeps_its_explicit_engine_and_a_switch_is_said(
+    tmp_path: Path, offline_image: str
+) -> None:
+    root = make_demo_project(tmp_path, image=offline_image)  # no engine in the config: auto
+    try:
+        faulted(root, "up_server_created", "up", "--no-app", "--engine", "embedded")
+        assert "(embedded;" in plain(root, "up", "--no-app")  # not docker, though it answers
+        out = plain(root, "up", "--no-app", "--engine", "docker")
+        assert "engine: docker now (was embedded" in out and "(docker;" in out
+        assert leftovers(root)["cluster_dirs"] == 1  # the old server is left as it was said
+        assert "(docker" in plain(root, "up", "--no-app")
+    finally:
+        destroy_and_count(root)  # both engines' servers
+
+
+def test_external_never_touches_the_maintenance_database_and_asks_first(tmp_path: Path) -> None:
+    owner = make_demo_project(tmp_path, engine="embedded")
+    try:
+        plain(owner, "up", "--no-app")
+        base = db_url(owner).rsplit("/", 1)[0]
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE someone_elses")
+        app = make_demo_project(tmp_path)
+
+        maintenance = devdb(app, "up", "--no-app", "--url", f"{base}/postgres", env=QUIET)
+        assert maintenance.returncode == 1 and "maintenance database" in maintenance.stderr
+        with psycopg.connect(f"{base}/postgres") as conn:
+            assert conn.execute("SELECT to_regclass('alembic_version')").fetchone() == (None,)
+            assert conn.execute("SELECT to_regnamespace('_devdb')").fetchone() == (None,)
+
+        foreign = f"{base}/someone_elses"
+        refused = devdb(app, "up", "--no-app", "--url", foreign, env=QUIET)
+        assert refused.returncode == 1 and "devdb did not create it" in refused.stderr
+        assert "--yes" in refused.stderr
+        with psycopg.connect(foreign) as conn:
+            assert conn.execute("SELECT to_regclass('alembic_version')").fetchone() == (None,)
+        assert "(external;" in plain(app, "up", "--no-app", "--url", foreign, "--yes")
+
+        created = make_demo_project(tmp_path)  # a database that does not exist: devdb's own
+        assert "(external;" in plain(created, "up", "--no-app", "--url", f"{base}/fresh_one")
+        assert "(external" in plain(created, "up", "--no-app")  # the URL is remembered
+        assert state_of(created)["engine"] == "external"
+        assert not leftovers(created)["containers"]  # a plain up made no container
+    finally:
+        destroy_and_count(owner)

@@ -36,8 +36,23 @@ def test_lint_all_on_the_demo_has_no_errors(tmp_path: Path) -> None:
     result = devdb(root, "lint", "--all", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    codes = {finding["code"] for finding in report["findings"]}
-    assert codes <= {"DD110", "DD116"}  # checklist reminders on sensitive tables, no errors
+    by_code = {finding["code"]: finding for finding in report["findings"]}
+    # review items on sensitive tables (info), and once for the project: env.py has no timeout
+    assert set(by_code) <= {"DD110", "DD116", "DD210"}
+    assert {f["severity"] for f in report["findings"] if f["code"] != "DD210"} == {"info"}
+    lock = by_code["DD210"]
+    assert lock["severity"] == "warning" and lock["path"].endswith("env.py")
+    assert sum(f["code"] == "DD210" for f in report["findings"]) == 1
+
+    strict = devdb(root, "lint", "--all", "--fail-on", "warning")
+    assert strict.returncode == 1 and "env.py" in strict.stdout
+    assert "DD110" not in strict.stdout and "--verbose shows them" in strict.stdout
+    assert "DD110 info" in devdb(root, "lint", "--all", "--verbose").stdout
+
+    sarif = json.loads(devdb(root, "lint", "--all", "--format", "sarif").stdout)
+    levels = {r["ruleId"]: r["level"] for r in sarif["runs"][0]["results"]}
+    assert levels["DD210"] == "warning" and levels.get("DD110") == "note"
+    assert devdb(root, "lint", "--all", "--fail-on", "loud").returncode == 2
 
 
 def test_lint_selects_branch_changes_and_fails_on_a_destructive_migration(tmp_path: Path) -> None:

@@ -184,15 +184,19 @@ def _unreachable(project: Project, server: Server, exc: Exception) -> Finding:
 
 
 def _local_findings(project: Project, server: Server, result: Status) -> list[Finding]:
-    """The env file and the hashes up compares, when the database itself looks fine."""
-    from devdb.core.templates import current_hashes
-
-    found: list[Finding] = []
+    """The hashes up compares and the env file, when the database itself looks fine."""
+    found = _hash_findings(project, result)
     env_finding = _env_file_finding(project, server, result.notes)
     if env_finding is not None:
         found.append(env_finding)
-    if project.config.python_problem:  # up stops on it; the hashes below would too
-        found.append(
+    return found
+
+
+def _hash_findings(project: Project, result: Status) -> list[Finding]:
+    from devdb.core.templates import current_hashes
+
+    if project.config.python_problem:  # up stops on it (current_hashes would raise it too)
+        return [
             Finding(
                 "python",
                 project.config.python_problem,
@@ -200,8 +204,8 @@ def _local_findings(project: Project, server: Server, result: Status) -> list[Fi
                 "[tool.devdb]",
                 "fix",
             )
-        )
-        return found
+        ]
+    found: list[Finding] = []
     state = project.state
     migrations, fixtures = current_hashes(project)  # in memory only: status saves nothing
     migration_finding = any(
@@ -209,15 +213,13 @@ def _local_findings(project: Project, server: Server, result: Status) -> list[Fi
         for f in result.findings
     )
     if result.answering and not migration_finding and state.migrations_hash != migrations:
-        found.append(
-            Finding(
-                "migrations_changed",
-                "the migration environment (env.py or a migration file) changed since the "
-                "last `devdb up`",
-                UP,
-                "up",
-            )
+        message = (
+            "devdb has not run this checkout's migrations on this database yet"
+            if state.migrations_hash is None
+            else "the migration environment (env.py or a migration file) changed since "
+            "the last `devdb up`"
         )
+        found.append(Finding("migrations_changed", message, UP, "up"))
     if state.fixtures_hash is not None and state.fixtures_hash != fixtures:
         found.append(
             Finding(

@@ -301,10 +301,19 @@ def discover(
         if entry is not None:
             found.app_command = ["python", entry.name]
     found.app_dir = start_dir
+    if configured.app_dir is not None and configured.app_command is not None:
+        from devdb.project.start import python_path_for
+
+        found.python_path = list(python_path_for(root, configured.app_dir, configured.app_command))
     process_dir = start_dir or ini_dir or root
 
     if configured.env_file is not None:
         found.env_file = configured.env_file
+        # the other files the stack reads are still found: each gets the same DB values
+        readers = Discovered()
+        _choose_env_file(readers, tree(), root, process_dir, ini_dir, start_evidence)
+        others = {*readers.env_readers, *filter(None, [readers.env_file])}
+        found.env_readers = sorted(others - {configured.env_file})
     else:
         _choose_env_file(found, tree(), root, process_dir, ini_dir, start_evidence)
 

@@ -59,24 +59,37 @@ def db_values(
 
 
 def sync_env_file(project: Project, server: Server, *, write: bool = True) -> EnvSync:
+    """The app's env file and every other file the stack reads (compose `env_file:`, the
+    alembic folder's copy) get the same DB values; a tracked file is never rewritten."""
     from devdb.envfile import plan_env_file, write_env_file
     from devdb.envowned import load_ownership, save_ownership
 
     config = project.config
     assert config.env_file is not None
     values, declared, source = db_values(project, server)
-    if project.env_file_tracked:
-        return _tracked(project, values, source)
+    previously_written = project.state.env_written
     ownership = load_ownership(config.state_dir)
+    if project.env_file_tracked:  # the server matches the file: the readers get its values
+        sync = _tracked(project, values, source)
+        sync.changed, sync.written = _sync_readers(
+            project, sync.values, declared, previously_written, ownership, write
+        )
+        if write and config.env_readers:
+            save_ownership(config.state_dir, ownership)
+        return sync
     plan = plan_env_file(
         config.env_file,
         config.env_example if config.env_example and config.env_example.is_file() else None,
         values,
         declared_keys=declared,
-        previously_written=project.state.env_written,
+        previously_written=previously_written,
         is_devdbs=ownership.is_devdbs,
     )
     path = config.rel(config.env_file)
+    effective = {k: v for k, v in values.items() if k not in plan.kept_user_values}
+    readers_changed, readers_written = _sync_readers(
+        project, effective, declared, previously_written, ownership, write
+    )
     notices: list[str] = []
     if write:
         if plan.changed:
@@ -85,22 +98,59 @@ def sync_env_file(project: Project, server: Server, *, write: bool = True) -> En
 
             ensure_gitignored(config.project_root, path)
         project.state.env_written = values
-        written = {k: v for k, v in values.items() if k not in plan.kept_user_values}
         notices = _foreign_server_notices(
             project, server, ownership, plan.values, plan.kept_user_values
         )
-        ownership.record(path, written)
+        ownership.record(path, effective)
         save_ownership(config.state_dir, ownership)
-    effective = {k: v for k, v in values.items() if k not in plan.kept_user_values}
     return EnvSync(
         effective,
-        plan.changed,
-        write and plan.changed,
+        plan.changed or readers_changed,
+        write and (plan.changed or readers_written),
         plan.kept_user_values,
         path,
         source,
         notices,
     )
+
+
+def _sync_readers(
+    project: Project,
+    values: dict[str, str],
+    declared: list[str] | None,
+    previously_written: dict[str, str],
+    ownership: EnvOwnership,
+    write: bool,
+) -> tuple[bool, bool]:
+    """The other env files the stack reads get `values` (the ownership rules apply to each:
+    a user's own value is kept). (changed, written)."""
+    from devdb.envfile import ensure_gitignored, is_tracked, plan_env_file, write_env_file
+
+    config = project.config
+    example = config.env_example if config.env_example and config.env_example.is_file() else None
+    changed = written = False
+    for reader in config.env_readers:
+        if reader == config.env_file or is_tracked(config.project_root, reader):
+            continue
+        plan = plan_env_file(
+            reader,
+            example,
+            values,
+            declared_keys=declared,
+            previously_written=previously_written,
+            is_devdbs=ownership.is_devdbs,
+        )
+        changed |= plan.changed
+        if not write:
+            continue
+        path = config.rel(reader)
+        if plan.changed:
+            write_env_file(plan)
+            ensure_gitignored(config.project_root, path)
+            written = True
+        own = {k: v for k, v in values.items() if k not in plan.kept_user_values}
+        ownership.record(path, own)
+    return changed, written
 
 
 def _tracked(project: Project, values: dict[str, str], source: str) -> EnvSync:

@@ -10,6 +10,7 @@ runs from must hold that module (or get it through PYTHONPATH).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tomllib
@@ -88,6 +89,14 @@ def _place(files: _Files, directory: Path, command: AppCommand) -> tuple[Path, t
     return directory, ()
 
 
+def python_path_for(root: Path, directory: Path, words: list[str]) -> tuple[Path, ...]:
+    """What PYTHONPATH needs for a configured command's module (a src/ layout)."""
+    command = from_words(list(words))
+    if command is None:
+        return ()
+    return _place(_Files(root, []), directory, command)[1]
+
+
 def _start(
     files: _Files,
     directory: Path,
@@ -102,7 +111,29 @@ def _start(
     return Start(place, command.argv, evidence, (*python_path, *extra), trust)
 
 
-# --- Makefile, Procfile -------------------------------------------------------------------
+# --- Makefile, Procfile, .flaskenv --------------------------------------------------------
+
+
+def _flaskenv(files: _Files, path: Path) -> Start | None:
+    """`.flaskenv` (committed, read by `flask run`): FLASK_APP names the app, FLASK_RUN_PORT
+    its port."""
+    from dotenv import dotenv_values
+
+    try:
+        values = dotenv_values(stream=io.StringIO(files.text(path)))
+    except Exception:  # an unreadable .flaskenv is no evidence
+        return None
+    app = (values.get("FLASK_APP") or "").strip()
+    if not app:
+        return None
+    if app.endswith(".py"):
+        app = app[:-3].replace("/", ".")
+    command = ["python", "-m", "flask", "--app", app, "run"]
+    for key, option in (("FLASK_RUN_HOST", "--host"), ("FLASK_RUN_PORT", "--port")):
+        if values.get(key):
+            command += [option, str(values[key])]
+    evidence = f"FLASK_APP={values['FLASK_APP']} in {files.rel(path)}"
+    return Start(path.parent, command, evidence, trust=42)
 
 
 def _makefile(files: _Files, path: Path) -> Start | None:
@@ -431,6 +462,8 @@ def find_start(root: Path, files: list[Path], anchor: Path | None) -> list[Start
             candidates.append(_makefile(tree, path))
         elif path.name == "Procfile":
             candidates.append(_procfile(tree, path))
+        elif path.name == ".flaskenv":
+            candidates.append(_flaskenv(tree, path))
     candidates.append(_compose(tree, anchor or root))
     candidates += _dockerfiles(tree)
     candidates.append(_scripts(tree))

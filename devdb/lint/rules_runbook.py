@@ -324,6 +324,12 @@ def sensitive_touch_fallback(ctx: FileCtx) -> None:
 @stmt_check
 def unbounded_dml(ctx: FileCtx, stmt: Stmt) -> None:
     k = kind(stmt.node)
+    if k == "TruncateStmt":
+        for rel in stmt.node.relations or ():
+            table = relname(rel)
+            if not ctx.is_new(table):
+                ctx.add("DD111", stmt.line, f"TRUNCATE {table}: every row gone in one go")
+        return
     if k in ("UpdateStmt", "DeleteStmt") and stmt.node.whereClause is None:
         table = relname(stmt.node.relation)
         if not ctx.is_new(table):

@@ -211,10 +211,16 @@ class _OfflineBind:
         capture: _Capture | None = None,
         schema_at: SchemaAt | None = None,
     ) -> None:
+        from sqlalchemy.engine import make_url
+
         self._ctx = migration_context
         self.dialect = migration_context.dialect
         self._capture = capture
         self._schema_at = schema_at
+        # `bind.engine.name == "postgresql"`, `bind.engine.url.database` guards
+        self.engine = self
+        self.name = self.dialect.name
+        self.url = make_url("postgresql://offline@localhost/offline")
 
     def schema_now(self) -> Any:
         if self._schema_at is None:

@@ -12,7 +12,9 @@ def run_migrations_online() -> None:
         connect_args={"options": "-c lock_timeout=3000 -c statement_timeout=600000"},
     )
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+        context.configure(
+            connection=connection, target_metadata=None, transaction_per_migration=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,10 +1,9 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from kb.config import get_settings
 from kb.models import SQLModel
+from sqlalchemy.ext.asyncio import create_async_engine
 
 target_metadata = SQLModel.metadata
 

@@ -1,9 +1,8 @@
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool, text
-
 from shop.db import metadata
+from sqlalchemy import engine_from_config, pool, text
 
 config = context.config
 if config.config_file_name is not None:
@@ -12,7 +11,9 @@ if config.config_file_name is not None:
 
 def run_migrations_online() -> None:
     connectable = engine_from_config(
-        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
         connection.execute(text("SET lock_timeout = '4s'"))

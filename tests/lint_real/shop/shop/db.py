@@ -2,5 +2,8 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 customers = sa.Table(
-    "customers", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String(200))
+    "customers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(200)),
 )

@@ -4,11 +4,11 @@
 Revision ID: crm02
 Revises: crm01
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "crm02"
-down_revision = 'crm01'
+down_revision = "crm01"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: crm03
 Revises: crm02
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "crm03"
-down_revision = 'crm02'
+down_revision = "crm02"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: crm06
 Revises: crm05
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm06"
-down_revision = 'crm05'
+down_revision = "crm05"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: crm07
 Revises: crm06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm07"
-down_revision = 'crm06'
+down_revision = "crm06"
 branch_labels = None
 depends_on = None
 

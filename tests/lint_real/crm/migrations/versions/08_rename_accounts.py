@@ -4,11 +4,11 @@
 Revision ID: crm08
 Revises: crm07
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "crm08"
-down_revision = 'crm07'
+down_revision = "crm07"
 branch_labels = None
 depends_on = None
 

@@ -4,17 +4,19 @@
 Revision ID: crm09
 Revises: crm08
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "crm09"
-down_revision = 'crm08'
+down_revision = "crm08"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE VIEW active_contacts AS SELECT id, email FROM contacts WHERE email IS NOT NULL")
+    op.execute(
+        "CREATE VIEW active_contacts AS SELECT id, email FROM contacts WHERE email IS NOT NULL"
+    )
 
 
 def downgrade() -> None:

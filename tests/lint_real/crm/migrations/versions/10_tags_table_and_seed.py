@@ -4,11 +4,12 @@
 Revision ID: crm10
 Revises: crm09
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm10"
-down_revision = 'crm09'
+down_revision = "crm09"
 branch_labels = None
 depends_on = None
 

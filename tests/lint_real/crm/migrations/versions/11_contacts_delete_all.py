@@ -4,11 +4,11 @@
 Revision ID: crm11
 Revises: crm10
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "crm11"
-down_revision = 'crm10'
+down_revision = "crm10"
 branch_labels = None
 depends_on = None
 

@@ -4,18 +4,22 @@
 Revision ID: crm12
 Revises: crm11
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm12"
-down_revision = 'crm11'
+down_revision = "crm11"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.alter_column(
-        "contacts", "phone", type_=sa.BigInteger(), existing_type=sa.String(40),
+        "contacts",
+        "phone",
+        type_=sa.BigInteger(),
+        existing_type=sa.String(40),
         postgresql_using="phone::bigint",
     )
 

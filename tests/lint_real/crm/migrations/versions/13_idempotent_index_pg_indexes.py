@@ -4,11 +4,12 @@
 Revision ID: crm13
 Revises: crm12
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm13"
-down_revision = 'crm12'
+down_revision = "crm12"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: crm14
 Revises: crm13
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "crm14"
-down_revision = 'crm13'
+down_revision = "crm13"
 branch_labels = None
 depends_on = None
 

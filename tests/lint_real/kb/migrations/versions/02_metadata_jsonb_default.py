@@ -4,11 +4,12 @@
 Revision ID: kb02
 Revises: kb01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb02"
-down_revision = 'kb01'
+down_revision = "kb01"
 branch_labels = None
 depends_on = None
 
@@ -16,8 +17,12 @@ depends_on = None
 def upgrade() -> None:
     op.add_column(
         "documents",
-        sa.Column("metadata", sa.dialects.postgresql.JSONB(), nullable=False,
-                  server_default=sa.text("'{}'::jsonb")),
+        sa.Column(
+            "metadata",
+            sa.dialects.postgresql.JSONB(),
+            nullable=False,
+            server_default=sa.text("'{}'::jsonb"),
+        ),
     )
 
 

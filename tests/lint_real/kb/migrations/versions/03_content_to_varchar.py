@@ -4,11 +4,12 @@
 Revision ID: kb03
 Revises: kb02
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb03"
-down_revision = 'kb02'
+down_revision = "kb02"
 branch_labels = None
 depends_on = None
 

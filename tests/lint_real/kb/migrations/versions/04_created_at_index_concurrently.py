@@ -4,11 +4,11 @@
 Revision ID: kb04
 Revises: kb03
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb04"
-down_revision = 'kb03'
+down_revision = "kb03"
 branch_labels = None
 depends_on = None
 
@@ -23,4 +23,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
-        op.drop_index("ix_documents_created_at", table_name="documents", postgresql_concurrently=True)
+        op.drop_index(
+            "ix_documents_created_at", table_name="documents", postgresql_concurrently=True
+        )

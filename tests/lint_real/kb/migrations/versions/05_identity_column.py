@@ -4,11 +4,12 @@
 Revision ID: kb05
 Revises: kb04
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb05"
-down_revision = 'kb04'
+down_revision = "kb04"
 branch_labels = None
 depends_on = None
 

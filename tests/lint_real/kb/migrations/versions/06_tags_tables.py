@@ -4,18 +4,21 @@
 Revision ID: kb06
 Revises: kb05
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb06"
-down_revision = 'kb05'
+down_revision = "kb05"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
-        "tags", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("name", sa.Text(), unique=True)
+        "tags",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.Text(), unique=True),
     )
     op.create_table(
         "document_tags",

@@ -4,11 +4,11 @@
 Revision ID: kb07
 Revises: kb06
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb07"
-down_revision = 'kb06'
+down_revision = "kb06"
 branch_labels = None
 depends_on = None
 

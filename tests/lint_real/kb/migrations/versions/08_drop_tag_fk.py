@@ -4,11 +4,11 @@
 Revision ID: kb08
 Revises: kb07
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb08"
-down_revision = 'kb07'
+down_revision = "kb07"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: kb09
 Revises: kb08
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb09"
-down_revision = 'kb08'
+down_revision = "kb08"
 branch_labels = None
 depends_on = None
 

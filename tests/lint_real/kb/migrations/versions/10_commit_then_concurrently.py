@@ -4,11 +4,11 @@
 Revision ID: kb10
 Revises: kb09
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb10"
-down_revision = 'kb09'
+down_revision = "kb09"
 branch_labels = None
 depends_on = None
 

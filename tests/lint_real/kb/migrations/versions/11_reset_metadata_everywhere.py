@@ -4,11 +4,12 @@
 Revision ID: kb11
 Revises: kb10
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb11"
-down_revision = 'kb10'
+down_revision = "kb10"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: kb12
 Revises: kb11
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb12"
-down_revision = 'kb11'
+down_revision = "kb11"
 branch_labels = None
 depends_on = None
 

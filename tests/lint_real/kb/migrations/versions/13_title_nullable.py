@@ -4,11 +4,12 @@
 Revision ID: kb13
 Revises: kb12
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb13"
-down_revision = 'kb12'
+down_revision = "kb12"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: kb14
 Revises: kb13
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb14"
-down_revision = 'kb13'
+down_revision = "kb13"
 branch_labels = None
 depends_on = None
 

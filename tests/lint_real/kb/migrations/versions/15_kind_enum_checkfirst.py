@@ -4,11 +4,12 @@
 Revision ID: kb15
 Revises: kb14
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb15"
-down_revision = 'kb14'
+down_revision = "kb14"
 branch_labels = None
 depends_on = None
 

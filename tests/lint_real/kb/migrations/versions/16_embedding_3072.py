@@ -4,11 +4,11 @@
 Revision ID: kb16
 Revises: kb15
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb16"
-down_revision = 'kb15'
+down_revision = "kb15"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: kb17
 Revises: kb16
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb17"
-down_revision = 'kb16'
+down_revision = "kb16"
 branch_labels = None
 depends_on = None
 

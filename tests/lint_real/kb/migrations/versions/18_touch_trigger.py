@@ -4,11 +4,11 @@
 Revision ID: kb18
 Revises: kb17
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "kb18"
-down_revision = 'kb17'
+down_revision = "kb17"
 branch_labels = None
 depends_on = None
 

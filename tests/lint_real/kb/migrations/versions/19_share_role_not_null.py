@@ -4,11 +4,12 @@
 Revision ID: kb19
 Revises: kb18
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kb19"
-down_revision = 'kb18'
+down_revision = "kb18"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,13 @@
 Revision ID: kb20
 Revises: kb19
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "kb20"
-down_revision = 'kb19'
+down_revision = "kb19"
 branch_labels = None
 depends_on = None
 

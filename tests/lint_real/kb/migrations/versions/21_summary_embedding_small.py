@@ -4,12 +4,13 @@
 Revision ID: kb21
 Revises: kb20
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "kb21"
-down_revision = 'kb20'
+down_revision = "kb20"
 branch_labels = None
 depends_on = None
 

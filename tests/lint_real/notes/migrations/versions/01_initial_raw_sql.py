@@ -4,7 +4,7 @@
 Revision ID: note01
 Revises: None
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note01"

@@ -4,11 +4,11 @@
 Revision ID: note02
 Revises: note01
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note02"
-down_revision = 'note01'
+down_revision = "note01"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: note03
 Revises: note02
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note03"
-down_revision = 'note02'
+down_revision = "note02"
 branch_labels = None
 depends_on = None
 

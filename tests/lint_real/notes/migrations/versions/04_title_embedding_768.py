@@ -4,12 +4,13 @@
 Revision ID: note04
 Revises: note03
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "note04"
-down_revision = 'note03'
+down_revision = "note03"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: note05
 Revises: note04
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note05"
-down_revision = 'note04'
+down_revision = "note04"
 branch_labels = None
 depends_on = None
 

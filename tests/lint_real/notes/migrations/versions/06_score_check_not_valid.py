@@ -4,11 +4,11 @@
 Revision ID: note06
 Revises: note05
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note06"
-down_revision = 'note05'
+down_revision = "note05"
 branch_labels = None
 depends_on = None
 

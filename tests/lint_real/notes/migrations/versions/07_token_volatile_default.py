@@ -4,11 +4,12 @@
 Revision ID: note07
 Revises: note06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "note07"
-down_revision = 'note06'
+down_revision = "note06"
 branch_labels = None
 depends_on = None
 

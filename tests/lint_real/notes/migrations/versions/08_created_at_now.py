@@ -4,11 +4,12 @@
 Revision ID: note08
 Revises: note07
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "note08"
-down_revision = 'note07'
+down_revision = "note07"
 branch_labels = None
 depends_on = None
 
@@ -17,7 +18,10 @@ def upgrade() -> None:
     op.add_column(
         "notes",
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
         ),
     )
 

@@ -4,12 +4,12 @@
 Revision ID: note09
 Revises: note08
 """
-import sqlalchemy as sa
+
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "note09"
-down_revision = 'note08'
+down_revision = "note08"
 branch_labels = None
 depends_on = None
 

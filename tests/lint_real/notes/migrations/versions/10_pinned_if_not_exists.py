@@ -4,11 +4,11 @@
 Revision ID: note10
 Revises: note09
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note10"
-down_revision = 'note09'
+down_revision = "note09"
 branch_labels = None
 depends_on = None
 

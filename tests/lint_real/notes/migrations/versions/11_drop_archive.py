@@ -4,11 +4,12 @@
 Revision ID: note11
 Revises: note10
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "note11"
-down_revision = 'note10'
+down_revision = "note10"
 branch_labels = None
 depends_on = None
 
@@ -18,4 +19,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.create_table("notes_archive", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("body", sa.Text()))
+    op.create_table(
+        "notes_archive",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("body", sa.Text()),
+    )

@@ -4,11 +4,11 @@
 Revision ID: note12
 Revises: note11
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note12"
-down_revision = 'note11'
+down_revision = "note11"
 branch_labels = None
 depends_on = None
 

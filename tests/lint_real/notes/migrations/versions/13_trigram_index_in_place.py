@@ -4,18 +4,21 @@
 Revision ID: note13
 Revises: note12
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "note13"
-down_revision = 'note12'
+down_revision = "note12"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_index(
-        "ix_notes_body_trgm", "notes", ["body"], postgresql_using="gin",
+        "ix_notes_body_trgm",
+        "notes",
+        ["body"],
+        postgresql_using="gin",
         postgresql_ops={"body": "gin_trgm_ops"},
     )
 

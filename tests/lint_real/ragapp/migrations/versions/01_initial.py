@@ -4,6 +4,7 @@
 Revision ID: raga01
 Revises: None
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector

@@ -4,11 +4,12 @@
 Revision ID: raga02
 Revises: raga01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga02"
-down_revision = 'raga01'
+down_revision = "raga01"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: raga03
 Revises: raga02
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "raga03"
-down_revision = 'raga02'
+down_revision = "raga02"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: raga04
 Revises: raga03
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "raga04"
-down_revision = 'raga03'
+down_revision = "raga03"
 branch_labels = None
 depends_on = None
 

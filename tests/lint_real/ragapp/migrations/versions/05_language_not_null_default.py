@@ -4,11 +4,12 @@
 Revision ID: raga05
 Revises: raga04
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga05"
-down_revision = 'raga04'
+down_revision = "raga04"
 branch_labels = None
 depends_on = None
 

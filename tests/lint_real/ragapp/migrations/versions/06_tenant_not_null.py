@@ -4,11 +4,12 @@
 Revision ID: raga06
 Revises: raga05
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga06"
-down_revision = 'raga05'
+down_revision = "raga05"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,12 @@
 Revision ID: raga07
 Revises: raga06
 """
-import sqlalchemy as sa
+
 from alembic import op
 from sqlalchemy import inspect
 
 revision = "raga07"
-down_revision = 'raga06'
+down_revision = "raga06"
 branch_labels = None
 depends_on = None
 

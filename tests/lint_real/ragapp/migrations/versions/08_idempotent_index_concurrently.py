@@ -4,12 +4,12 @@
 Revision ID: raga08
 Revises: raga07
 """
-import sqlalchemy as sa
+
 from alembic import op
 from sqlalchemy import inspect
 
 revision = "raga08"
-down_revision = 'raga07'
+down_revision = "raga07"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: raga09
 Revises: raga08
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga09"
-down_revision = 'raga08'
+down_revision = "raga08"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,13 @@
 Revision ID: raga10
 Revises: raga09
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "raga10"
-down_revision = 'raga09'
+down_revision = "raga09"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: raga11
 Revises: raga10
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga11"
-down_revision = 'raga10'
+down_revision = "raga10"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: raga12
 Revises: raga11
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga12"
-down_revision = 'raga11'
+down_revision = "raga11"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: raga13
 Revises: raga12
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga13"
-down_revision = 'raga12'
+down_revision = "raga12"
 branch_labels = None
 depends_on = None
 

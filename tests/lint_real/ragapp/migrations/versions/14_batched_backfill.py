@@ -4,13 +4,14 @@
 Revision ID: raga14
 Revises: raga13
 """
+
 import logging
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga14"
-down_revision = 'raga13'
+down_revision = "raga13"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: raga15
 Revises: raga14
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "raga15"
-down_revision = 'raga14'
+down_revision = "raga14"
 branch_labels = None
 depends_on = None
 

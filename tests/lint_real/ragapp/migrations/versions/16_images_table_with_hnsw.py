@@ -4,12 +4,13 @@
 Revision ID: raga16
 Revises: raga15
 """
+
 import sqlalchemy as sa
 from alembic import op
 from pgvector.sqlalchemy import Vector
 
 revision = "raga16"
-down_revision = 'raga15'
+down_revision = "raga15"
 branch_labels = None
 depends_on = None
 
@@ -20,7 +21,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("embedding", Vector(1024), nullable=False),
     )
-    op.execute("CREATE INDEX ix_images_embedding ON images USING hnsw (embedding vector_cosine_ops)")
+    op.execute(
+        "CREATE INDEX ix_images_embedding ON images USING hnsw (embedding vector_cosine_ops)"
+    )
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@
 Revision ID: shop01
 Revises: None
 """
+
 import sqlalchemy as sa
 from alembic import op
 

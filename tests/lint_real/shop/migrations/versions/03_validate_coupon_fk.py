@@ -4,11 +4,11 @@
 Revision ID: shop03
 Revises: shop02
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop03"
-down_revision = 'shop02'
+down_revision = "shop02"
 branch_labels = None
 depends_on = None
 

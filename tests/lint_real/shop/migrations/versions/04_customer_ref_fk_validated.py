@@ -4,11 +4,11 @@
 Revision ID: shop04
 Revises: shop03
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop04"
-down_revision = 'shop03'
+down_revision = "shop03"
 branch_labels = None
 depends_on = None
 

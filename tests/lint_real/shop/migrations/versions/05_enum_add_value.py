@@ -4,11 +4,11 @@
 Revision ID: shop05
 Revises: shop04
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop05"
-down_revision = 'shop04'
+down_revision = "shop04"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: shop06
 Revises: shop05
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop06"
-down_revision = 'shop05'
+down_revision = "shop05"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,12 @@
 Revision ID: shop07
 Revises: shop06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop07"
-down_revision = 'shop06'
+down_revision = "shop06"
 branch_labels = None
 depends_on = None
 

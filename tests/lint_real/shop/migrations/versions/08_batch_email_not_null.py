@@ -4,11 +4,12 @@
 Revision ID: shop08
 Revises: shop07
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop08"
-down_revision = 'shop07'
+down_revision = "shop07"
 branch_labels = None
 depends_on = None
 

@@ -4,11 +4,11 @@
 Revision ID: shop09
 Revises: shop08
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop09"
-down_revision = 'shop08'
+down_revision = "shop08"
 branch_labels = None
 depends_on = None
 

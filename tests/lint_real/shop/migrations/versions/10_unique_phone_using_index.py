@@ -4,11 +4,11 @@
 Revision ID: shop10
 Revises: shop09
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop10"
-down_revision = 'shop09'
+down_revision = "shop09"
 branch_labels = None
 depends_on = None
 
@@ -16,7 +16,11 @@ depends_on = None
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         op.create_index(
-            "uq_customers_phone_idx", "customers", ["phone"], unique=True, postgresql_concurrently=True
+            "uq_customers_phone_idx",
+            "customers",
+            ["phone"],
+            unique=True,
+            postgresql_concurrently=True,
         )
     op.execute(
         "ALTER TABLE customers ADD CONSTRAINT uq_customers_phone UNIQUE USING INDEX uq_customers_phone_idx"

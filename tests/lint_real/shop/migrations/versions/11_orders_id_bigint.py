@@ -4,11 +4,12 @@
 Revision ID: shop11
 Revises: shop10
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop11"
-down_revision = 'shop10'
+down_revision = "shop10"
 branch_labels = None
 depends_on = None
 

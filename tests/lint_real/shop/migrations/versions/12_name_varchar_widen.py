@@ -4,11 +4,12 @@
 Revision ID: shop12
 Revises: shop11
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop12"
-down_revision = 'shop11'
+down_revision = "shop11"
 branch_labels = None
 depends_on = None
 

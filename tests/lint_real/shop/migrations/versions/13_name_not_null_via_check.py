@@ -4,11 +4,12 @@
 Revision ID: shop13
 Revises: shop12
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop13"
-down_revision = 'shop12'
+down_revision = "shop12"
 branch_labels = None
 depends_on = None
 

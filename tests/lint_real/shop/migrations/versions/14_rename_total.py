@@ -4,11 +4,12 @@
 Revision ID: shop14
 Revises: shop13
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop14"
-down_revision = 'shop13'
+down_revision = "shop13"
 branch_labels = None
 depends_on = None
 

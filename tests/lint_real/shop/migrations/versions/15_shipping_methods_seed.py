@@ -4,11 +4,12 @@
 Revision ID: shop15
 Revises: shop14
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop15"
-down_revision = 'shop14'
+down_revision = "shop14"
 branch_labels = None
 depends_on = None
 

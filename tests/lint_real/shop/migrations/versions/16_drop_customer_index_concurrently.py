@@ -4,11 +4,11 @@
 Revision ID: shop16
 Revises: shop15
 """
-import sqlalchemy as sa
+
 from alembic import op
 
 revision = "shop16"
-down_revision = 'shop15'
+down_revision = "shop15"
 branch_labels = None
 depends_on = None
 
@@ -20,4 +20,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
-        op.create_index("ix_orders_customer_id", "orders", ["customer_id"], postgresql_concurrently=True)
+        op.create_index(
+            "ix_orders_customer_id", "orders", ["customer_id"], postgresql_concurrently=True
+        )

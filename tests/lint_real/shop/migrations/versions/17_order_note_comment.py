@@ -4,11 +4,12 @@
 Revision ID: shop17
 Revises: shop16
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "shop17"
-down_revision = 'shop16'
+down_revision = "shop16"
 branch_labels = None
 depends_on = None
 

@@ -159,3 +159,68 @@ def test_autogenerate_marker_is_a_checklist_item_not_a_finding() -> None:
     block = render(collect(source), [])
     assert "[ ] Autogenerate's 'please adjust!' marker" in block
     assert "marker" not in render(collect(source.replace("please adjust!", "x")), [])
+
+
+MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = {down}
+
+
+def upgrade():
+    {body}
+
+
+def downgrade():
+    raise NotImplementedError("test")
+"""
+
+
+def git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_tables_created_on_this_branch_are_new_to_lock_rules(tmp_path: Path) -> None:
+    from devdb.core.lint import lint
+
+    root = project(tmp_path)
+    versions = root / "migrations" / "versions"
+    (versions / "r1.py").write_text(
+        MIGRATION.format(
+            rev="r1", down=None, body='op.create_table("a", sa.Column("id", sa.Integer()))'
+        )
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "released")
+    git(root, "checkout", "-qb", "feature")
+    (versions / "r2.py").write_text(
+        MIGRATION.format(
+            rev="r2", down='"r1"', body='op.create_table("b", sa.Column("id", sa.Integer()))'
+        )
+    )
+    (versions / "r3.py").write_text(
+        MIGRATION.format(
+            rev="r3",
+            down='"r2"',
+            body='op.create_index("ix_b_id", "b", ["id"])\n    op.create_index("ix_a_id", "a", ["id"])',
+        )
+    )
+    run = lint(read_config(root), ["r3"])
+    # b comes from an unreleased revision (this branch): new; a is released: a long lock
+    assert [(f.code, f.message) for f in run.report.findings] == [
+        ("DD204", "builds index ix_a_id on a in place")
+    ]
+    off = project(tmp_path / "off", "\n[tool.devdb.lint]\nrelease_branch = false\n")
+    for name in ("r1.py", "r2.py", "r3.py"):
+        (off / "migrations" / "versions" / name).write_text((versions / name).read_text())
+    assert len(lint(read_config(off), ["r3"]).report.findings) == 2

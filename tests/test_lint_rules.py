@@ -734,3 +734,26 @@ def test_catalog_queries_are_answered_from_the_chain(tmp_path: Path) -> None:
     assert answer("SELECT count(*) FROM pg_tables WHERE tablename = 't'", schema) == [(1,)]
     assert answer("SELECT 1 FROM pg_indexes WHERE indexname = 'nope'", schema) == []
     assert answer("SELECT id FROM users", schema) is None
+
+
+def test_type_and_constraint_catalogs_follow_the_chain(tmp_path: Path) -> None:
+    from devdb.lint.catalog import answer
+    from devdb.lint.schema import Schema
+    from devdb.lint.sqlrender import Chunk
+    from devdb.lint.sqlrules import parse_chunks
+
+    schema = Schema()
+    sql = [
+        "CREATE TYPE mood AS ENUM ('ok', 'sad')",
+        "CREATE TABLE t (id int, CONSTRAINT uq_t_id UNIQUE (id))",
+        "ALTER TABLE t ADD CONSTRAINT ck_t_id CHECK (id > 0) NOT VALID",
+    ]
+    for stmt in parse_chunks([Chunk(None, s) for s in sql])[0]:
+        schema.apply(stmt.node)
+    assert answer("SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood')", schema) == [
+        (True,)
+    ]
+    assert answer("SELECT 1 FROM pg_constraint WHERE conname = 'ck_t_id'", schema) == [(1,)]
+    assert answer("SELECT 1 FROM pg_constraint WHERE conname = 'uq_t_id'", schema) == [(1,)]
+    schema.apply(parse_chunks([Chunk(None, "ALTER TABLE t DROP CONSTRAINT ck_t_id")])[0][0].node)
+    assert answer("SELECT 1 FROM pg_constraint WHERE conname = 'ck_t_id'", schema) == []

@@ -17,7 +17,16 @@ _INDEX_CATALOGS = {"pg_indexes", "pg_index"}
 _COLUMN_CATALOGS = {"columns", "pg_attribute"}
 _TABLE_CATALOGS = {"tables", "pg_tables", "pg_class", "pg_views", "views"}
 _EXTENSION_CATALOGS = {"pg_extension", "pg_available_extensions"}
-CATALOGS = _INDEX_CATALOGS | _COLUMN_CATALOGS | _TABLE_CATALOGS | _EXTENSION_CATALOGS
+_TYPE_CATALOGS = {"pg_type", "pg_enum"}
+_CONSTRAINT_CATALOGS = {"pg_constraint", "table_constraints"}
+CATALOGS = (
+    _INDEX_CATALOGS
+    | _COLUMN_CATALOGS
+    | _TABLE_CATALOGS
+    | _EXTENSION_CATALOGS
+    | _TYPE_CATALOGS
+    | _CONSTRAINT_CATALOGS
+)
 
 
 class Row(tuple):
@@ -67,6 +76,10 @@ def answer(sql: str, schema: Schema) -> list[Row] | None:
         exists = any((t, c) in schema.columns for t in strings for c in strings)
     elif relations & _EXTENSION_CATALOGS:
         exists = any(s in schema.extensions for s in strings)
+    elif relations & _TYPE_CATALOGS:
+        exists = any(s in schema.types for s in strings)
+    elif relations & _CONSTRAINT_CATALOGS:
+        exists = any(s in schema.constraint_names for s in strings)
     else:
         exists = any(s in schema.tables or s in schema.indexes for s in strings)
     targets = list(select.targetList or ())

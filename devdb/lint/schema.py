@@ -38,6 +38,8 @@ class Schema:
     keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # PK / UNIQUE
     indexes: dict[str, IndexInfo] = field(default_factory=dict)
     extensions: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)  # enum and composite types created
+    constraint_names: set[str] = field(default_factory=set)  # named constraints added
 
     def copy(self) -> Schema:
         return Schema(
@@ -46,6 +48,8 @@ class Schema:
             {t: list(k) for t, k in self.keys.items()},
             dict(self.indexes),
             set(self.extensions),
+            set(self.types),
+            set(self.constraint_names),
         )
 
     def column_type(self, table: str, column: str) -> ColType | None:
@@ -69,10 +73,14 @@ class Schema:
         if coldef.typeName is not None:
             self.columns[(table, col)] = coltype(coldef.typeName)
         for c in constraints(coldef):
+            if c.conname:
+                self.constraint_names.add(str(c.conname).lower())
             if contype(c) in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
                 self.keys.setdefault(table, []).append((col,))
 
     def _add_key(self, table: str, constraint: Any) -> None:
+        if constraint.conname:
+            self.constraint_names.add(str(constraint.conname).lower())
         if contype(constraint) not in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
             return
         cols = names(constraint.keys)
@@ -112,6 +120,8 @@ class Schema:
                     self.columns[(table, str(cmd.name).lower())] = coltype(cmd.def_.typeName)
             elif st == "AT_AddConstraint" and kind(cmd.def_) == "Constraint":
                 self._add_key(table, cmd.def_)
+            elif st == "AT_DropConstraint" and cmd.name:
+                self.constraint_names.discard(str(cmd.name).lower())
 
     def _apply_IndexStmt(self, node: Any) -> None:
         if node.idxname:
@@ -139,6 +149,8 @@ class Schema:
                 self.indexes.pop(name, None)
             elif what == "OBJECT_EXTENSION":
                 self.extensions.discard(name)
+            elif what == "OBJECT_TYPE":
+                self.types.discard(name)
 
     def _apply_RenameStmt(self, node: Any) -> None:
         what = ename(node.renameType)
@@ -175,3 +187,9 @@ class Schema:
 
     def _apply_CreateExtensionStmt(self, node: Any) -> None:
         self.extensions.add(str(node.extname).lower())
+
+    def _apply_CreateEnumStmt(self, node: Any) -> None:
+        self.types.add(names(node.typeName)[-1])
+
+    def _apply_CompositeTypeStmt(self, node: Any) -> None:
+        self.types.add(relname(node.typevar))

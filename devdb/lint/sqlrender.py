@@ -158,11 +158,17 @@ class _OfflineInspector:
     def get_pk_constraint(self, table_name: str, *args: Any, **kw: Any) -> dict[str, Any]:
         return {"name": None, "constrained_columns": []}
 
+    def get_enums(self, schema: str | None = None, **kw: Any) -> list[Any]:
+        return [
+            {"name": name, "schema": None, "visible": True, "labels": []}
+            for name in sorted(self._schema().types)
+        ]
+
     def get_unique_constraints(self, *args: Any, **kw: Any) -> list[Any]:
         return []
 
     get_foreign_keys = get_check_constraints = get_unique_constraints
-    get_view_names = get_sequence_names = get_enums = get_unique_constraints
+    get_view_names = get_sequence_names = get_unique_constraints
 
     def has_sequence(self, *args: Any, **kw: Any) -> bool:
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,10 @@ from devdb.config import Config, require_alembic
 from devdb.errors import DevdbError
 
 if TYPE_CHECKING:
+    from devdb.engines.base import Server
     from devdb.lint import Finding, LintConfig, LintReport
+    from devdb.lint.engine import LiveRunner
+    from devdb.lint.sqlrender import Rendered
 
 
 @dataclass
@@ -234,6 +238,36 @@ def select(
     return sorted(chosen_set), all_files, " or ".join(reasons)
 
 
+def live_runner(config: Config, import_paths: list[Path]) -> LiveRunner:
+    """Runs a migration offline rendering cannot handle on a scratch database of the running
+    dev server (asked once; None when it is not up): its ancestors first, then it."""
+    servers: list[Server | None] = []
+
+    def run(path: Path, ancestors: list[Path]) -> Rendered | None:
+        from devdb import snapshots
+        from devdb.core.database import create_database, ensure_extensions
+        from devdb.core.project import open_project
+        from devdb.core.reset import live_server
+        from devdb.lint.live import run_on_database
+
+        project = open_project(config, create=False)
+        if not servers:
+            servers.append(live_server(project))
+        server = servers[0]
+        if server is None:
+            return None
+        scratch = f"{project.database[:30]}__lint_{uuid.uuid4().hex[:8]}"
+        create_database(server, scratch)
+        try:
+            ensure_extensions(server, scratch, config.extensions, project.engine_name)
+            url = server.url(scratch, "postgresql+psycopg")
+            return run_on_database(url, ancestors, path, import_paths)
+        finally:
+            snapshots.drop(server, scratch)
+
+    return run
+
+
 def lint(config: Config, targets: list[str], *, everything: bool = False) -> LintRun:
     from devdb.lint import lint_files
     from devdb.migrations.scripts import parse_revision_ids
@@ -241,7 +275,8 @@ def lint(config: Config, targets: list[str], *, everything: bool = False) -> Lin
     chosen, all_files, reason = select(config, targets, everything)
     graph = parse_revision_ids(all_files)
     settings = lint_config(config, unreleased_revisions(config, all_files, graph))
-    report = lint_files(chosen, settings, all_revision_files=all_files)
+    live = live_runner(config, settings.import_paths)
+    report = lint_files(chosen, settings, all_revision_files=all_files, live=live)
     project = project_findings(config, settings) if everything else []
     if project:
         report.findings[:0] = project

@@ -29,9 +29,18 @@ class _Prepared:
         return r is not None and r.error is None and not self.parse_errors
 
 
+# Runs a migration on a scratch database at its down_revision: (file, ancestors in order)
+# -> what it executed; None when no database is available.
+LiveRunner = Callable[[Path, list[Path]], Rendered | None]
+
+
 class _Linter:
-    def __init__(self, config: LintConfig, sources: dict[Path, PySource]) -> None:
+    def __init__(
+        self, config: LintConfig, sources: dict[Path, PySource], live: LiveRunner | None = None
+    ) -> None:
         self.config = config
+        self.live = live
+        self.no_database = False
         self.sources = sources
         self.graph = RevisionGraph(sources)
         self.prepared: dict[Path, _Prepared] = {}
@@ -61,9 +70,22 @@ class _Linter:
             prep.rendered = render_upgrade(
                 path, self.config.import_paths, _schema_at(before or self.initial)
             )
+            if prep.rendered.error and not prep.rendered.import_failed:
+                prep.rendered = self._run_live(path) or prep.rendered
             prep.stmts, prep.parse_errors = parse_chunks(prep.rendered.chunks)
         self.prepared[path] = prep
         return prep
+
+    def _run_live(self, path: Path) -> Rendered | None:
+        if self.live is None or self.no_database:
+            return None
+        ancestry = self.graph.ancestors(path)
+        if not ancestry.complete:
+            return None
+        result = self.live(path, ancestry.order)
+        if result is None:
+            self.no_database = True  # asked once per run
+        return result
 
     def _ensure(self, target: Path) -> None:
         """Compute schema-after and history-complete for `target` and its ancestors.
@@ -152,7 +174,7 @@ class _Linter:
         _walk(ctx)
         for check in FILE_CHECKS:
             check(ctx)
-        _render_findings(ctx, prep)
+        _render_findings(ctx, prep, self.live is None or self.no_database)
         return _apply_suppressions(ctx, prep)
 
 
@@ -197,7 +219,7 @@ def _walk(ctx: FileCtx) -> None:
         ctx.schema.apply(node)
 
 
-def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
+def _render_findings(ctx: FileCtx, prep: _Prepared, no_database: bool) -> None:
     if prep.skipped:
         ctx.add("DD004", None, f"upgrade() not rendered: {prep.skipped}; SQL checks skipped")
     r = prep.rendered
@@ -207,13 +229,19 @@ def _render_findings(ctx: FileCtx, prep: _Prepared) -> None:
         if r.error_line not in explained and not pgvector_gap:
             if r.import_failed:
                 message = f"importing the module failed: {r.error}"
-            elif "_OfflineBind" in r.error or "_OfflineInspector" in r.error:
-                message = (
-                    "upgrade() reads from the database in a way devdb cannot answer offline "
-                    f"({r.error}); statements after this line not checked"
-                )
+            elif r.ran_on_database:
+                message = f"upgrade() cannot be rendered offline and {r.error}"
             else:
-                message = f"upgrade() raised {r.error}; statements after this line not checked"
+                if "_OfflineBind" in r.error or "_OfflineInspector" in r.error:
+                    message = (
+                        "upgrade() reads from the database in a way devdb cannot answer "
+                        f"offline ({r.error})"
+                    )
+                else:
+                    message = f"upgrade() raised {r.error} offline"
+                message += "; statements after this line not checked"
+                if no_database:
+                    message += "; with the dev database up (devdb up) it is run on a scratch copy"
             ctx.add("DD004", r.error_line, message)
     for err in prep.parse_errors:
         snippet = " ".join(err.sql.split())[:60]
@@ -277,9 +305,11 @@ def lint_files(
     *,
     all_revision_files: list[Path] | None = None,
     progress: Callable[[str], None] | None = None,
+    live: LiveRunner | None = None,
 ) -> LintReport:
     """Lint migration files. `all_revision_files` (every file in the versions directory)
-    tells what earlier revisions created: tables, columns, indexes, extensions."""
+    tells what earlier revisions created: tables, columns, indexes, extensions. `live` runs
+    a migration offline rendering cannot handle on a scratch database instead."""
     for p in paths:
         if not Path(p).is_file():
             raise DevdbError(f"no such migration file: {p}", "check the path or revision id")
@@ -288,7 +318,7 @@ def lint_files(
     others = [Path(p).resolve() for p in all_revision_files or []]
     universe = list(dict.fromkeys([*targets, *others]))
     sources = {p: read_source(p) for p in universe if p.is_file()}
-    linter = _Linter(config, sources)
+    linter = _Linter(config, sources, live)
     findings: list[Finding] = []
     suppressed: list[Suppressed] = []
     for path in targets:

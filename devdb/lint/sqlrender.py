@@ -46,6 +46,7 @@ class Rendered:
     error: str | None = None  # import or upgrade() failure, one line
     error_line: int | None = None
     import_failed: bool = False
+    ran_on_database: bool = False  # offline rendering failed; these ran on a scratch copy
     # (table, column) -> SQL type from alter_column(existing_type=...)
     existing_types: dict[tuple[str, str], str] = field(default_factory=dict)
 

@@ -224,3 +224,12 @@ def test_tables_created_on_this_branch_are_new_to_lock_rules(tmp_path: Path) -> 
     for name in ("r1.py", "r2.py", "r3.py"):
         (off / "migrations" / "versions" / name).write_text((versions / name).read_text())
     assert len(lint(read_config(off), ["r3"]).report.findings) == 2
+
+
+def test_a_revision_template_that_sets_lock_timeout_counts(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert len(project_findings(read_config(root))) == 1
+    (root / "migrations" / "script.py.mako").write_text(
+        "def upgrade():\n    op.execute(\"SET LOCAL lock_timeout = '5s'\")\n    ${upgrades}\n"
+    )
+    assert project_findings(read_config(root)) == []

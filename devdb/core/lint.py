@@ -119,7 +119,8 @@ def project_findings(config: Config, lint_settings: LintConfig | None = None) ->
     if path is None or lint_settings.assume_lock_timeout or "DD210" in lint_settings.disabled:
         return []
     search = [p for p in (config.app_dir, config.project_root, *config.python_path) if p]
-    finding = lock_timeout_finding(path, config.rel(path), search)
+    also = [path.parent / "script.py.mako", *([config.alembic_ini] if config.alembic_ini else [])]
+    finding = lock_timeout_finding(path, config.rel(path), search, also)
     if finding is None:
         return []
     return [replace(finding, severity=lint_settings.severity_of("DD210", finding.severity))]

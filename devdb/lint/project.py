@@ -170,9 +170,15 @@ def _assignments(tree: ast.Module) -> Iterator[tuple[str, ast.AST | None]]:
                 yield stmt.target.id, stmt.value
 
 
+_WORTH_PARSING = re.compile(r"vector|dim|model", re.IGNORECASE)
+
+
 def _scan_python(path: Path, rel: str, consts: dict[str, tuple[int, str]], calls: list) -> None:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        text = path.read_text(encoding="utf-8")
+        if not _WORTH_PARSING.search(text):
+            return
+        tree = ast.parse(text, filename=str(path))
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return
     for name, value in _assignments(tree):
@@ -276,26 +282,33 @@ def _without_comments(text: str) -> str:
     return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
 
 
-def env_sets_lock_timeout(env_py: Path, search: Iterable[Path] = ()) -> bool:
-    """Does env.py (or a project module it imports: the app's engine) set lock_timeout?"""
+def _mentions_timeout(path: Path) -> bool:
+    try:
+        return bool(_TIMEOUT_TEXT.search(_without_comments(path.read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def env_sets_lock_timeout(
+    env_py: Path, search: Iterable[Path] = (), also: Iterable[Path] = ()
+) -> bool:
+    """Does env.py (or a project module it imports: the app's engine) set lock_timeout?
+    `also`: other places that set it for every migration (alembic.ini's URL options, the
+    script.py.mako template every revision starts from)."""
     try:
         text = env_py.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return True  # nothing to judge: say nothing
     if _TIMEOUT_TEXT.search(_without_comments(text)):
         return True
+    if any(_mentions_timeout(p) for p in also if p.is_file()):
+        return True
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return True
     bases = list(dict.fromkeys([env_py.parent, *search]))
-    for module in _local_modules(tree, bases):
-        try:
-            if _TIMEOUT_TEXT.search(_without_comments(module.read_text(encoding="utf-8"))):
-                return True
-        except (OSError, UnicodeDecodeError):
-            continue
-    return False
+    return any(_mentions_timeout(module) for module in _local_modules(tree, bases))
 
 
 def _connect_line(env_py: Path) -> int | None:
@@ -310,9 +323,11 @@ def _connect_line(env_py: Path) -> int | None:
     return None
 
 
-def lock_timeout_finding(env_py: Path, shown: str, search: Iterable[Path] = ()) -> Finding | None:
+def lock_timeout_finding(
+    env_py: Path, shown: str, search: Iterable[Path] = (), also: Iterable[Path] = ()
+) -> Finding | None:
     """DD210 once per project, on env.py, when migrations run without a lock_timeout."""
-    if not env_py.is_file() or env_sets_lock_timeout(env_py, search):
+    if not env_py.is_file() or env_sets_lock_timeout(env_py, search, also):
         return None
     info = RULES["DD210"]
     return Finding(

@@ -419,7 +419,12 @@ def _scripts(files: _Files) -> Start | None:
 def _entry_points(files: _Files) -> list[Start]:
     found = []
     for path in files.files:
-        if path.name not in _ENTRY_NAMES or _is_test(path):
+        if _is_test(path) or path.suffix != ".py":
+            continue
+        # any module that serves when run as a script (web.py, cli.py …) says how it starts
+        if path.name not in _ENTRY_NAMES and (
+            len(path.relative_to(files.root).parts) > 4 or not _serves_as_script(files, path)
+        ):
             continue
         text = files.text(path)
         folder, module = _package_parent(path, files.root)
@@ -447,6 +452,16 @@ def _entry_points(files: _Files) -> list[Start]:
             evidence = f"Flask app factory create_app() in {rel}, imported as {module}"
             found.append(Start(folder, command, evidence, trust=20))
     return found
+
+
+def _serves_as_script(files: _Files, path: Path) -> bool:
+    try:
+        if path.stat().st_size > 200_000:
+            return False
+    except OSError:
+        return False
+    text = files.text(path)
+    return "__main__" in text and _SERVING.search(text) is not None
 
 
 def _is_test(path: Path) -> bool:

@@ -37,7 +37,7 @@ def _root(
 
 
 def _register() -> None:
-    from devdb.cli import backup, database, image, lifecycle, review, setup, snapshots
+    from devdb.cli import backup, database, image, lifecycle, review, setup, snapshots, vector
 
     lifecycle.register(app)
     snapshots.register(app)
@@ -46,6 +46,7 @@ def _register() -> None:
     setup.register(app)
     image.register(app)
     backup.register(app)
+    vector.register(app)
 
 
 _register()

@@ -306,3 +306,20 @@ def test_layout(corpus: Corpus, request: pytest.FixtureRequest, tmp_path: Path) 
     assert warm.returncode == 0, f"second up: {warm.stderr[-2000:]}"
     report = json.loads(warm.stdout)
     assert report.get("applied") == [] and report.get("env_written") is False, report
+
+
+def test_a_second_reader_keeps_the_users_own_value(tmp_path: Path) -> None:
+    """The compose env_file: gets devdb's DB values like the app's file, but a value the
+    user set there is theirs (the ownership rules hold per file)."""
+    corpus = Corpus(tmp_path, "compose_workdir")
+    own = "postgresql+psycopg://me:mine@10.9.8.7:5432/elsewhere"
+    (corpus.root / ".env").write_text(f"DATABASE_URL={own}\nEMBED_MODEL=mine\n")
+    try:
+        up = devdb(corpus.root, "up", "--no-app", "--engine", "embedded")
+        assert up.returncode == 0, up.stderr
+        compose_env = dotenv_values(corpus.root / ".env")
+        assert compose_env["DATABASE_URL"] == own and compose_env["EMBED_MODEL"] == "mine"
+        app_env = dotenv_values(corpus.root / "api" / ".env")
+        assert "@127.0.0.1:" in str(app_env["DATABASE_URL"])
+    finally:
+        devdb(corpus.root, "destroy", "--yes", "--no-backup", timeout=120)

@@ -322,3 +322,79 @@ def test_the_config_carries_pyprojects_requires_python(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=99"\n')
     problem = load_config(tmp_path).python_problem
     assert problem is not None and ">=99" in problem
+
+
+def test_flaskenv_names_the_flask_app_and_its_port(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".flaskenv": "FLASK_APP=microblog.py\nFLASK_RUN_PORT=18408\n",
+            "microblog.py": "from app import create_app\n\napp = create_app()\n",
+            "app/__init__.py": "def create_app():\n    ...\n",
+            "migrations/alembic.ini": "[alembic]\n",
+            "migrations/env.py": "",
+        },
+    )
+    found = discover(root)
+    assert found.app_dir == root
+    assert found.app_command == [
+        "python",
+        "-m",
+        "flask",
+        "--app",
+        "microblog",
+        "run",
+        "--port",
+        "18408",
+    ]
+
+
+def test_a_module_that_serves_as_a_script_is_start_evidence(tmp_path: Path) -> None:
+    serving = 'import uvicorn\n\nif __name__ == "__main__":\n    uvicorn.run("myapp.web:app", port=18409)\n'
+    root = write_tree(
+        tmp_path,
+        {"myapp/__init__.py": "", "myapp/web.py": serving, "myapp/util.py": "x = 1\n"},
+    )
+    found = discover(root)
+    assert (found.app_dir, found.app_command) == (root, ["python", "-m", "myapp.web"])
+
+
+def test_a_configured_env_file_still_finds_the_other_readers(tmp_path: Path) -> None:
+    """After `devdb init` fixed env_file, compose's env_file: is still written too."""
+    root = write_tree(
+        tmp_path,
+        {
+            "compose.yaml": """\
+                services:
+                  api:
+                    build: ./api
+                    working_dir: /srv/api
+                    volumes: ["./api:/srv/api"]
+                    env_file: [.env]
+                    command: uvicorn main:app
+                """,
+            "api/settings.py": 'from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\nclass S(BaseSettings):\n    model_config = SettingsConfigDict(env_file=".env")\n',
+            "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "api/alembic.ini": "[alembic]\nscript_location = migrations\n",
+        },
+    )
+    fresh = discover(root)
+    assert fresh.env_file == root / "api" / ".env" and fresh.env_readers == [root / ".env"]
+    configured = discover(
+        root,
+        Configured(
+            env_file=root / "api" / ".env",
+            app_dir=root / "api",
+            app_command=["python", "-m", "uvicorn", "main:app"],
+        ),
+    )
+    assert configured.env_readers == [root / ".env"]
+
+
+def test_a_configured_command_on_a_src_module_gets_its_pythonpath(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"src/shop/__init__.py": "", "src/shop/main.py": "app = None\n"})
+    found = discover(
+        root,
+        Configured(app_dir=root, app_command=["python", "-m", "uvicorn", "shop.main:app"]),
+    )
+    assert found.python_path == [root / "src"]

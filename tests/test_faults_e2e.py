@@ -179,7 +179,7 @@ def test_reset_backup_restore_recover_from_faults(
         destroy_and_count(root)
 
 
-def test_killed_during_initdb_leaves_no_cluster_after_destroy(tmp_path: Path) -> None:
+def test_a_first_embedded_up_on_a_taken_port_leaves_no_cluster(tmp_path: Path) -> None:
     """A first embedded up that fails on a taken port leaves no cluster behind."""
     import socket
 

@@ -85,7 +85,7 @@ register(
 )
 register(
     "DD106",
-    "error",
+    "warning",
     "non-deterministic value in a migration",
     why="random/uuid4/now() give a different database on every run, so environments "
     "drift and a re-run is not a replay.",
@@ -96,7 +96,7 @@ register(
 )
 register(
     "DD107",
-    "error",
+    "warning",
     "environment lookup in a migration",
     why="The schema would depend on who runs the migration and where.",
     safer="Put the value in the migration (or a data file in the repo); configuration "

@@ -50,7 +50,7 @@ def revision(config: Config, message: str, *, progress: Progress = _noop) -> Rev
     first = lint_files([path], lint_config(config), all_revision_files=every_file)
     errors = sum(f.severity == "error" for f in first.findings)
     summary = (
-        f"{errors} error(s), {len(first.findings) - errors} warning(s): "
+        f"{errors} error(s), {first.warnings} warning(s), {first.infos} info: "
         f"{', '.join(sorted({f.code for f in first.findings}))} (devdb lint {path.name})"
         if first.findings
         else ""

@@ -39,7 +39,8 @@ def state_of(root: Path) -> dict[str, object]:
 
 
 def databases(root: Path, marker: str) -> list[str]:
-    url = db_url(root).rsplit("/", 1)[0] + "/postgres"
+    state = state_of(root)  # the env file may not be written yet
+    url = f"postgresql://{state['user']}:{state['password']}@127.0.0.1:{state['port']}/postgres"
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT datname FROM pg_database WHERE strpos(datname, %s) > 0", (marker,)
@@ -394,3 +395,20 @@ def test_external_never_touches_the_maintenance_database_and_asks_first(tmp_path
         assert not leftovers(created)["containers"]  # a plain up made no container
     finally:
         destroy_and_count(owner)
+
+
+def test_a_failing_fixture_leaves_a_build_database_that_the_next_up_drops(
+    tmp_path: Path,
+) -> None:
+    root = make_demo_project(tmp_path, engine="embedded")
+    broken = root / "backend" / "py" / "fixtures" / "99_broken.sql"
+    try:
+        broken.write_text("INSERT INTO no_such_table VALUES (1);\n")
+        failed = devdb(root, "up", "--no-app", env=QUIET)
+        assert failed.returncode == 1 and "no_such_table" in failed.stderr
+        assert len(databases(root, "__build_")) == 1  # the half-built template of that try
+        broken.write_text("SELECT 1;\n")  # fixed: another template key
+        plain(root, "up", "--no-app")
+        assert databases(root, "__build_") == []
+    finally:
+        destroy_and_count(root)

@@ -233,3 +233,15 @@ def test_a_revision_template_that_sets_lock_timeout_counts(tmp_path: Path) -> No
         "def upgrade():\n    op.execute(\"SET LOCAL lock_timeout = '5s'\")\n    ${upgrades}\n"
     )
     assert project_findings(read_config(root)) == []
+
+
+def test_model_name_in_a_settings_default(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        {
+            "app/config.py": 'EMBEDDING_MODEL = os.getenv("EMBEDDING_MODEL", "nomic-embed-text")\n',
+            "app/models.py": "emb = Column(Vector(get_dim()))\n",
+        },
+    )
+    found = discover_dimensions(tmp_path)
+    assert list(found.dims) == [768] and "app/config.py" in found.dims[768]

@@ -137,15 +137,10 @@ def _int_value(node: ast.AST | None) -> int | None:
     return None
 
 
-def _str_value(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Call):
-        for arg in [*node.args, *(k.value for k in node.keywords if k.arg == "default")]:
-            found = _str_value(arg)
-            if found is not None:
-                return found
-    return None
+def _strings(node: ast.AST) -> Iterator[str]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            yield sub.value
 
 
 def _last_name(node: ast.AST) -> str | None:
@@ -187,10 +182,13 @@ def _scan_python(path: Path, rel: str, consts: dict[str, tuple[int, str]], calls
             dim = _int_value(value)
             if dim is not None:
                 consts.setdefault(key, (dim, f"{rel} ({name} = {dim})"))
-        elif "model" in key and (text := _str_value(value)) is not None:
-            dim = model_name_dim(text)
-            if dim is not None:
-                consts.setdefault(f"model:{key}", (dim, f"{rel} ({name} = {text!r})"))
+        elif "model" in key and value is not None:
+            # a literal, or the default of os.getenv("EMBEDDING_MODEL", "text-embedding-3-small")
+            for named in _strings(value):
+                dim = model_name_dim(named)
+                if dim is not None:
+                    consts.setdefault(f"model:{key}", (dim, f"{rel} ({name} = {named!r})"))
+                    break
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or _last_name(node.func) not in _VECTOR_CALLS:
             continue

@@ -232,6 +232,22 @@ def _compose_env_files(root: Path, anchor: Path) -> list[Path]:
     return found
 
 
+def _start_env_file(command: list[str], start_dir: Path) -> Path | None:
+    """`uvicorn --env-file X` and `flask --env-file X` load X into the environment before the
+    app is imported: what the app sees comes from X, over any file its settings read."""
+    if not any(word in ("uvicorn", "flask") for word in command):
+        return None
+    for index, word in enumerate(command):
+        value = None
+        if word == "--env-file" and index + 1 < len(command):
+            value = command[index + 1]
+        elif word.startswith("--env-file="):
+            value = word.split("=", 1)[1]
+        if value and "$" not in value:
+            return (start_dir / value).resolve()
+    return None
+
+
 def discover(
     root: Path,
     configured: Configured | None = None,
@@ -307,13 +323,23 @@ def discover(
         found.python_path = list(python_path_for(root, configured.app_dir, configured.app_command))
     process_dir = start_dir or ini_dir or root
 
-    if configured.env_file is not None:
-        found.env_file = configured.env_file
+    command = configured.app_command if configured.app_command is not None else found.app_command
+    loaded_by_start = _start_env_file(command, process_dir)
+    if configured.env_file is not None or loaded_by_start is not None:
+        found.env_file = configured.env_file or loaded_by_start
+        if configured.env_file is None and loaded_by_start is not None:
+            found.facts.append(
+                Fact(
+                    "env file",
+                    shown(loaded_by_start, root),
+                    f"--env-file in the app's start ({start_evidence}), over its settings' files",
+                )
+            )
         # the other files the stack reads are still found: each gets the same DB values
         readers = Discovered()
         _choose_env_file(readers, tree(), root, process_dir, ini_dir, start_evidence)
         others = {*readers.env_readers, *filter(None, [readers.env_file])}
-        found.env_readers = sorted(others - {configured.env_file})
+        found.env_readers = sorted(others - {found.env_file})
     else:
         _choose_env_file(found, tree(), root, process_dir, ini_dir, start_evidence)
 

@@ -398,3 +398,18 @@ def test_a_configured_command_on_a_src_module_gets_its_pythonpath(tmp_path: Path
         Configured(app_dir=root, app_command=["python", "-m", "uvicorn", "shop.main:app"]),
     )
     assert found.python_path == [root / "src"]
+
+
+def test_uvicorn_env_file_in_the_start_is_where_the_app_reads(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "Makefile": "dev:\n\tuvicorn app.main:app --env-file .env.dev --port 18425\n",
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/config.py": 'from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\nclass S(BaseSettings):\n    model_config = SettingsConfigDict(env_file=".env")\n',
+        },
+    )
+    found = discover(root)
+    assert found.env_file == root / ".env.dev"
+    assert found.env_readers == [root / ".env"]  # the settings' own file agrees with it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -107,8 +108,10 @@ def up(
     reset_on_drift: bool = False,
     no_backup: bool = False,
     yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
 ) -> UpResult:
-    """`yes`: migrate and seed an external database devdb did not create without asking."""
+    """An external database devdb did not create is migrated and seeded only with `yes` or
+    when `confirm(question)` (the CLI's prompt; None without a terminal) says so."""
     started = time.monotonic()
     require_alembic(config)
     if config.env_example is not None and config.env_example.is_file():
@@ -127,7 +130,14 @@ def up(
             warm.timings["total"] = time.monotonic() - started
             return warm
         return _cold(
-            project, migrations, fixtures, progress, started, reset_on_drift, no_backup, yes
+            project,
+            migrations,
+            fixtures,
+            progress,
+            started,
+            reset_on_drift,
+            no_backup,
+            confirm=(lambda _question: True) if yes else confirm,
         )
 
 
@@ -139,7 +149,7 @@ def _cold(
     started: float,
     reset_on_drift: bool,
     no_backup: bool = False,
-    yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
 ) -> UpResult:
     from devdb.core.reset import drop_build_leftovers, remember_intent, wait_ready
 
@@ -167,7 +177,7 @@ def _cold(
         fault_point("up_ready")
         timings["server"] = time.monotonic() - mark
         if external:
-            _ask_external(project, server, yes)
+            _ask_external(project, server, confirm)
         else:
             drop_build_leftovers(server, project.database)
         # the test database needs nothing else: made while the working one is migrated
@@ -286,33 +296,24 @@ def _check_external_target(project: Project) -> None:
         )
 
 
-def _ask_external(project: Project, server: Server, yes: bool) -> None:
+def _ask_external(project: Project, server: Server, confirm: Callable[[str], bool] | None) -> None:
     """An external database devdb did not create is migrated and seeded only when the user
-    says so (--yes, or a yes at the prompt); a missing one is created (and so devdb's)."""
-    import sys
-
+    says so; a missing one is created (and so is devdb's)."""
     from devdb.core.database import create_database
     from devdb.snapshots import require_managed
 
     database = project.database
     if project.state.extra.get("external_confirmed") == database:
         return
-    if create_database(server, database):
-        project.state.extra["external_confirmed"] = database
-        return
-    try:
-        require_managed(server, database)
-    except DevdbError:
-        if not yes:
+    if not create_database(server, database):
+        try:
+            require_managed(server, database)
+        except DevdbError:
             where = f"{server.host}:{server.port}"
             question = f"migrate and seed {database} on {where}, which devdb did not create?"
-            if not sys.stdin.isatty():
+            if confirm is None or not confirm(question):
                 raise DevdbError(
                     f"refusing to migrate and seed {database} on {where}: devdb did not create it",
                     "pass --yes if this is the app's database and you mean it",
                 ) from None
-            sys.stderr.write(f"{question} [y/N] ")
-            sys.stderr.flush()
-            if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-                raise DevdbError(f"left {database} untouched", "") from None
     project.state.extra["external_confirmed"] = database

@@ -757,3 +757,36 @@ def test_type_and_constraint_catalogs_follow_the_chain(tmp_path: Path) -> None:
     assert answer("SELECT 1 FROM pg_constraint WHERE conname = 'uq_t_id'", schema) == [(1,)]
     schema.apply(parse_chunks([Chunk(None, "ALTER TABLE t DROP CONSTRAINT ck_t_id")])[0][0].node)
     assert answer("SELECT 1 FROM pg_constraint WHERE conname = 'ck_t_id'", schema) == []
+
+
+def test_missing_libraries_of_the_app_are_stood_in(tmp_path: Path) -> None:
+    path = tmp_path / "r1.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            import sqlalchemy as sa
+            import devdb_missing_sqlalchemy_utils
+            from alembic import op
+            from devdb_missing_geo.types import Geometry
+
+            revision = "r1"
+            down_revision = None
+
+
+            def upgrade():
+                op.add_column(
+                    "users",
+                    sa.Column("token", devdb_missing_sqlalchemy_utils.types.UUIDType(binary=False)),
+                )
+                op.add_column("users", sa.Column("where", Geometry("POINT", srid=4326)))
+                op.create_index("ix_users_token", "users", ["token"])
+
+
+            def downgrade():
+                op.drop_index("ix_users_token", table_name="users")
+            """
+        )
+    )
+    report = lint(path)
+    assert codes(report) == ["DD204"]
+    assert not [m for m in sys.modules if m.startswith("devdb_missing")]

@@ -238,8 +238,10 @@ def _render_findings(ctx: FileCtx, prep: _Prepared, no_database: bool) -> None:
                         f"offline ({r.error})"
                     )
                 else:
-                    message = f"upgrade() raised {r.error} offline"
+                    message = f"upgrade() raised {r.error} when rendered offline"
                 message += "; statements after this line not checked"
+                if r.stubbed and "StubUsedAsValue" not in r.error:
+                    message += f" (not installed here: {', '.join(r.stubbed)})"
                 if no_database:
                     message += "; with the dev database up (devdb up) it is run on a scratch copy"
             ctx.add("DD004", r.error_line, message)

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devdb.lint.stubs import MAX_STUBBED, stubbed
+
 _counter = itertools.count()
 # A batching loop that never ends offline (it waits for a rowcount that never comes) is
 # stopped after this many statements.
@@ -47,6 +49,7 @@ class Rendered:
     error_line: int | None = None
     import_failed: bool = False
     ran_on_database: bool = False  # offline rendering failed; these ran on a scratch copy
+    stubbed: list[str] = field(default_factory=list)  # missing modules stood in for
     # (table, column) -> SQL type from alter_column(existing_type=...)
     existing_types: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -314,20 +317,37 @@ def render_upgrade(
     added = [os.fspath(p) for p in import_paths if os.fspath(p) not in sys.path]
     sys.path[:0] = added
     sink = io.StringIO()  # the migration's own prints must not reach our output
+    missing: set[str] = set()
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with (
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+            contextlib.ExitStack() as stack,
+        ):
             spec = importlib.util.spec_from_file_location(mod_name, target)
             if spec is None or spec.loader is None:
                 out.error, out.import_failed = "not an importable Python file", True
                 return out
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[mod_name] = module
-            try:
-                spec.loader.exec_module(module)
-            except (Exception, SystemExit) as exc:
-                out.error, out.error_line = _one_line(exc), _error_line(exc, target)
-                out.import_failed = True
-                return out
+            while True:
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[mod_name] = module
+                try:
+                    spec.loader.exec_module(module)
+                    break
+                except ModuleNotFoundError as exc:
+                    # A library of the app that is not installed here: stand it in.
+                    root = (exc.name or "").split(".")[0]
+                    if not root or root in missing or len(missing) >= MAX_STUBBED:
+                        out.error, out.error_line = _one_line(exc), _error_line(exc, target)
+                        out.import_failed = True
+                        return out
+                    missing.add(root)
+                    stack.enter_context(stubbed({root}))
+                except (Exception, SystemExit) as exc:
+                    out.error, out.error_line = _one_line(exc), _error_line(exc, target)
+                    out.import_failed = True
+                    return out
+            out.stubbed = sorted(missing)
             _supply_pgvector(module)
             upgrade = getattr(module, "upgrade", None)
             if not callable(upgrade):

@@ -80,11 +80,13 @@ def env_py(config: Config) -> Path | None:
     return path if path.is_file() else None
 
 
-def lint_config(config: Config, unreleased: set[str] | None = None) -> LintConfig:
+def lint_config(
+    config: Config, unreleased: set[str] | None = None, table: dict[str, Any] | None = None
+) -> LintConfig:
     from devdb.lint import LintConfig
     from devdb.lint.project import discover_dimensions
 
-    settings = lint_table(config)
+    settings = lint_table(config) if table is None else table
     paths = [p for p in (config.app_dir, config.migrations_dir, config.project_root) if p]
     examples = [p for p in (config.env_example, *config.env_readers) if p and p.is_file()]
     script_dir = env_py(config)
@@ -127,11 +129,13 @@ def project_findings(config: Config, lint_settings: LintConfig | None = None) ->
 
 
 def unreleased_revisions(
-    config: Config, files: list[Path], graph: dict[str, tuple[tuple[str, ...], Path]]
+    config: Config,
+    graph: dict[str, tuple[tuple[str, ...], Path]],
+    table: dict[str, Any] | None = None,
 ) -> set[str]:
     """Revisions whose files are not on the release branch yet (git): tables they create
     are new to everyone else. `release_branch = false` in [tool.devdb.lint] turns it off."""
-    branch = lint_table(config).get("release_branch", "auto")
+    branch = (lint_table(config) if table is None else table).get("release_branch", "auto")
     if branch is False or branch == "":
         return set()
     top = _git(config.project_root, "rev-parse", "--show-toplevel")
@@ -275,11 +279,12 @@ def lint(config: Config, targets: list[str], *, everything: bool = False) -> Lin
 
     chosen, all_files, reason = select(config, targets, everything)
     graph = parse_revision_ids(all_files)
-    settings = lint_config(config, unreleased_revisions(config, all_files, graph))
+    table = lint_table(config)
+    settings = lint_config(config, unreleased_revisions(config, graph, table), table)
     live = live_runner(config, settings.import_paths)
     report = lint_files(chosen, settings, all_revision_files=all_files, live=live)
     project = project_findings(config, settings) if everything else []
     if project:
         report.findings[:0] = project
-    fail_on = str(lint_table(config).get("fail_on", "error"))
+    fail_on = str(table.get("fail_on", "error"))
     return LintRun(report, chosen, reason, fail_on, project)

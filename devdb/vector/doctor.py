@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError, first_line
@@ -49,12 +50,24 @@ def project_facts(config: Config) -> ProjectFacts:
     a known model name."""
     from devdb.lint.project import discover_dimensions
 
-    skip = tuple(p for p in (config.migrations_dir, config.state_dir) if p is not None)
+    skip = tuple(p for p in (_script_folder(config), config.state_dir) if p is not None)
     code = scan_code(config.project_root, skip)
     if config.embedding_dim:
         return ProjectFacts(code, {config.embedding_dim: f"{config.source} embedding_dim"})
     examples = [p for p in (config.env_example, *config.env_readers) if p and p.is_file()]
     return ProjectFacts(code, dict(discover_dimensions(config.project_root, examples, skip).dims))
+
+
+def _script_folder(config: Config) -> Path | None:
+    """The migration environment (env.py, versions/): it creates indexes, queries none."""
+    from devdb.migrations.scripts import script_location
+
+    if config.alembic_ini is None or not config.alembic_ini.is_file():
+        return None
+    try:
+        return script_location(config.alembic_ini)
+    except DevdbError:
+        return None
 
 
 def version_tuple(version: str | None) -> tuple[int, ...]:

@@ -1,9 +1,10 @@
 """`devdb vector fill`: synthetic embeddings COPYed (binary) into TABLE.COLUMN.
 
-Other columns: those with a default (identity, serial, now()) are left to it; integer and
-text columns without one get deterministic values (integers are `groups` equally likely
-values, independent of the clusters, as permission or tenant ids are); a NOT NULL column of
-another type without a default stops the fill before anything is written.
+Other columns: those with a default (identity, serial, now()) are left to it. Without one,
+integer columns get deterministic values independent of the clusters, as permission or
+tenant ids are: `groups` equally likely values, or keys of the table a foreign key references;
+NOT NULL text columns get "synthetic <n>"; a NOT NULL column of another type stops the fill
+before anything is written.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class _Column:
     typmod: int
     not_null: bool
     has_default: bool
+    references: str | None = None  # "table(column)" of a one-column foreign key
 
 
 def split_target(spec: str) -> tuple[str, str]:
@@ -71,7 +73,11 @@ def _columns(conn: Any, table: str) -> tuple[str, list[_Column]]:
         raise DevdbError(f"no table {table!r} in this database", "check the name (schema.table)")
     rows = conn.execute(
         "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull,"
-        "  a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' "
+        "  a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',"
+        "  (SELECT format('%%s(%%I)', fk.confrelid::regclass, ra.attname) FROM pg_constraint fk"
+        "   JOIN pg_attribute ra ON ra.attrelid = fk.confrelid AND ra.attnum = fk.confkey[1]"
+        "   WHERE fk.conrelid = a.attrelid AND fk.contype = 'f' AND fk.conkey = ARRAY[a.attnum]"
+        "   LIMIT 1) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
@@ -107,24 +113,53 @@ def _plan(
     for col in columns:
         if col.name == column or col.has_default:
             continue
-        if col.type_name in _INT_FORMATS or col.type_name in _TEXT_TYPES:
+        writable = col.type_name in _INT_FORMATS or (
+            col.type_name in _TEXT_TYPES and col.references is None and col.not_null
+        )
+        if writable:
             others.append(col)
         elif col.not_null:
             raise DevdbError(
                 f"{table}.{col.name} ({col.type_name}) is NOT NULL without a default",
-                "fill writes integer and text columns only; give it a default first",
+                "fill writes integer columns (foreign keys too) and text columns; "
+                "give it a default first",
             )
     return target, chosen, others
+
+
+def _choices(conn: Any, col: _Column, groups: int) -> list[int] | None:
+    """The values an integer column draws from: 1..groups, or keys of the referenced table."""
+    if col.type_name not in _INT_FORMATS:
+        return None
+    if col.references is None:
+        return list(range(1, groups + 1))
+    referenced_table, _, referenced = col.references.rpartition("(")
+    from psycopg import sql
+
+    keys = [
+        r[0]
+        for r in conn.execute(
+            sql.SQL("SELECT DISTINCT {} FROM {} WHERE {} IS NOT NULL ORDER BY 1 LIMIT {}").format(
+                sql.SQL(referenced.rstrip(")")),
+                sql.SQL(referenced_table),
+                sql.SQL(referenced.rstrip(")")),
+                sql.Literal(groups),
+            )
+        )
+    ]
+    if not keys and col.not_null:
+        raise DevdbError(
+            f"{col.name} references {col.references}, which has no rows",
+            f"seed {referenced_table} first (devdb seed), or fill it too",
+        )
+    return keys or None
 
 
 def _row_packer(vector_type: str, dim: int, others: list[_Column]) -> struct.Struct:
     fmt = f">hiHH{dim}{'e' if vector_type == 'halfvec' else 'f'}"
     for col in others:
-        fmt += (
-            f"i{_INT_FORMATS[col.type_name]}"
-            if col.type_name in _INT_FORMATS
-            else f"i{_TEXT_WIDTH}s"
-        )
+        kind = _INT_FORMATS.get(col.type_name)
+        fmt += f"i{kind}" if kind else f"i{_TEXT_WIDTH}s"
     return struct.Struct(fmt)
 
 
@@ -133,12 +168,12 @@ def _encoded_rows(
     dim: int,
     clusters: int,
     seed: int,
-    groups: int,
     vector_type: str,
     others: list[_Column],
+    choices: list[list[int] | None],
 ) -> Iterator[bytes]:
     generator = EmbeddingGenerator(dim, clusters, seed)
-    group_rng = random.Random(seed + 1)
+    value_rng = random.Random(seed + 1)
     packer = _row_packer(vector_type, dim, others).pack
     vector_len = 4 + dim * (2 if vector_type == "halfvec" else 4)
     fields = 1 + len(others)
@@ -146,16 +181,15 @@ def _encoded_rows(
         _INT_SIZES[_INT_FORMATS[c.type_name]] if c.type_name in _INT_FORMATS else _TEXT_WIDTH
         for c in others
     ]
-    kinds = ["int" if c.type_name in _INT_FORMATS else "text" for c in others]
     batch: list[bytes] = []
     for number, (_, vector) in enumerate(generator.rows(rows), start=1):
         extra: list[Any] = []
-        for kind, length in zip(kinds, lengths, strict=True):
+        for length, values in zip(lengths, choices, strict=True):
             extra.append(length)
-            if kind == "int":
-                extra.append(group_rng.randrange(groups) + 1)
-            else:
+            if values is None:
                 extra.append(f"synthetic {number:010d}".encode())
+            else:
+                extra.append(values[int(value_rng.random() * len(values))])
         batch.append(packer(fields, vector_len, dim, 0, *vector, *extra))
         if len(batch) == _BATCH:
             yield b"".join(batch)
@@ -189,6 +223,14 @@ def fill(
         with psycopg.connect(conninfo, connect_timeout=10) as conn:
             qualified, columns = _columns(conn, table)
             target, chosen_dim, others = _plan(columns, column, dim, table)
+            choices = [_choices(conn, c, groups) for c in others]
+            # a nullable foreign key whose table is empty stays NULL
+            kept = [
+                (c, v)
+                for c, v in zip(others, choices, strict=True)
+                if v or c.type_name in _TEXT_TYPES
+            ]
+            others, choices = [c for c, _ in kept], [v for _, v in kept]
             names = [target.name, *(c.name for c in others)]
             copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
                 sql.SQL(qualified), sql.SQL(", ").join(map(sql.Identifier, names))
@@ -197,7 +239,7 @@ def fill(
             with conn.cursor() as cur, cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
                 copy.write(_SIGNATURE)
                 for chunk in _encoded_rows(
-                    rows, chosen_dim, clusters, seed, groups, target.type_name, others
+                    rows, chosen_dim, clusters, seed, target.type_name, others, choices
                 ):
                     copy.write(chunk)
                 copy.write(_TRAILER)

@@ -75,11 +75,11 @@ class Usage:
 
 
 def sql_usages(text: str, path: str, first_line: int = 1) -> Iterator[Usage]:
-    """Operators in SQL text (`--` comments skipped)."""
-    for offset, line in enumerate(text.splitlines()):
-        code = line.split("--", 1)[0]
-        for match in _SQL_OPERATOR.finditer(code):
-            yield Usage(match["op"], match["column"], path, first_line + offset)
+    """Operators in SQL text (`--` comments skipped; an operator may start the next line)."""
+    code = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
+    for match in _SQL_OPERATOR.finditer(code):
+        line = first_line + code.count("\n", 0, match.start("op"))
+        yield Usage(match["op"], match["column"], path, line)
 
 
 def _attribute_column(node: ast.AST) -> str | None:

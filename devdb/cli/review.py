@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from devdb.cli._common import ProjectOpt, err, load, out, print_json, progress_steps, run
 
@@ -41,11 +42,8 @@ def check(
             out.print(f"[dim]  note: not in the models (raw SQL, expected): {index}[/]")
         for finding in report.project_findings:
             where = f"{finding['path']}:{finding['line']}" if finding["line"] else finding["path"]
-            out.print(
-                f"[yellow]![/] {where}: {finding['code']} {finding['message']}",
-                markup=True,
-                highlight=False,
-            )
+            line = escape(f"{where}: {finding['code']} {finding['severity']} {finding['message']}")
+            out.print(f"[yellow]![/] {line}", highlight=False)
         err.print(f"[dim]{report.revisions} revisions checked in {report.seconds:.1f}s[/]")
     if not report.ok:
         raise typer.Exit(1)

@@ -1,6 +1,6 @@
 """The labelled migration corpus: every rule has an unsafe case and a safe twin.
 
-Each file in tests/lint_corpus/ starts with `# expect: DD201,DD210` (or `# expect: none`).
+Each file in tests/lint_corpus/ starts with `# expect: DD201,DD204` (or `# expect: none`).
 A code found but not expected is a false positive, an expected code not found a miss;
 both fail. `pytest -s tests/test_lint_corpus.py` (or bench/lint_corpus_report.py) prints
 per-rule precision and recall.

@@ -55,7 +55,7 @@ def lint(
     everything: bool = typer.Option(False, "--all", help="Lint every migration (and env.py)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | github | sarif"),
     fail_on: str | None = typer.Option(
-        None, "--fail-on", help="error | warning (default: [tool.devdb.lint] fail_on, else error)"
+        None, "--fail-on", help="error | warning (default: fail_on in tool.devdb.lint, else error)"
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show info findings."),
     rules: bool = typer.Option(False, "--rules", help="List every rule (Markdown) and exit."),
@@ -66,7 +66,8 @@ def lint(
     Severities: error (unsafe on production data or breaks deploy), warning (needs a look),
     info (review items; never fails; shown with --verbose).
     Suppress one finding with a reason: `# devdb: ignore DD204 -- table is empty in prod`;
-    disable or re-level rules in [tool.devdb.lint] (disable = [...], severity = {...}).
+    disable or re-level rules in the tool.devdb.lint table of pyproject.toml
+    (disable = ["DD110"], severity = { DD205 = "warning" }, fail_on = "warning").
 
     Examples:
       devdb lint

@@ -166,6 +166,25 @@ def read_backups(directory: Path) -> list[BackupInfo]:
     return found
 
 
+def unreadable_backups(directory: Path) -> list[tuple[Path, str]]:
+    """Metadata files `read_backups` passes over, with why: their dumps stay on disk, so
+    they are shown rather than vanishing from the list."""
+    if not directory.is_dir():
+        return []
+    unreadable: list[tuple[Path, str]] = []
+    for meta in sorted(directory.glob("*.json")):
+        try:
+            info = BackupInfo.from_json(json.loads(meta.read_text()), directory)
+        except OSError as exc:
+            unreadable.append((meta, exc.strerror or type(exc).__name__))
+        except (ValueError, TypeError, KeyError) as exc:
+            unreadable.append((meta, f"not devdb's backup metadata ({type(exc).__name__})"))
+        else:
+            if info.name != meta.stem:
+                unreadable.append((meta, f"it names another backup ({info.name})"))
+    return unreadable
+
+
 def to_prune(backups: Iterable[BackupInfo], keep: int) -> list[BackupInfo]:
     """Automatic backups beyond the newest `keep`; manual ones never."""
     automatic = sorted(

@@ -226,3 +226,28 @@ def test_gate_classifies_pending_migrations_with_lint(tmp_path: Path) -> None:
         "0009 drops column documents.body",
         "0010 drop column (lint DD102 ignored in the file)",
     ]
+
+
+def test_a_backup_whose_metadata_cannot_be_read_is_shown_not_hidden(tmp_path: Path) -> None:
+    from e2e_util import devdb, make_demo_project
+
+    root = make_demo_project(tmp_path)
+    folder = root / ".devdb" / "backups"
+    folder.mkdir(parents=True)
+    parts.write_meta(info("app-good", directory=folder))
+    (folder / "app-good.dump").write_bytes(b"PGDMP")
+    (folder / "app-broken.json").write_bytes(b"\xff{not json")
+    (folder / "app-broken.dump").write_bytes(b"PGDMP")
+    (folder / "app-renamed.json").write_text((folder / "app-good.json").read_text())
+
+    assert [m.name for m, _ in parts.unreadable_backups(folder)] == [
+        "app-broken.json",
+        "app-renamed.json",
+    ]
+    listed = devdb(root, "backups")
+    assert listed.returncode == 0, listed.stderr
+    assert "app-good" in listed.stdout
+    assert ".devdb/backups/app-broken.json cannot be read" in listed.stderr
+    assert ".devdb/backups/app-broken.dump is kept" in listed.stderr
+    assert "app-renamed.json cannot be read (it names another backup (app-good))" in listed.stderr
+    assert (folder / "app-broken.dump").read_bytes() == b"PGDMP"  # nothing removed

@@ -74,11 +74,18 @@ def backups(project: Path | None = ProjectOpt, as_json: bool = JsonOpt) -> None:
     """
     from rich.table import Table
 
-    from devdb.backups import expected_restore_seconds, human_size
+    from devdb.backups import expected_restore_seconds, human_size, unreadable_backups
     from devdb.core import backup as core
 
     config = run(lambda: load(project))
     found = run(lambda: core.list_backups(config))
+    for meta, why in unreadable_backups(config.backups_path):
+        dump = meta.with_suffix(".dump")
+        kept = f"{config.rel(dump)} is kept" if dump.is_file() else "there is no dump beside it"
+        err.print(
+            f"[yellow]note:[/] {config.rel(meta)} cannot be read ({why}); {kept}: "
+            "`pg_restore --list` shows what a dump holds"
+        )
     if as_json:
         print_json([_as_dict(b, expected_restore_seconds(b, found)) for b in found])
         return

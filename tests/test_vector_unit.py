@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import struct
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,13 @@ def test_embeddings_are_deterministic_clustered_and_unit_length() -> None:
     same = [cosine(a, b) for (ca, a), (cb, b) in itertools.pairwise(first) if ca == cb]
     apart = [cosine(a, b) for (ca, a), (cb, b) in itertools.pairwise(first) if ca != cb]
     assert sum(same) / len(same) > 0.5 > sum(apart) / len(apart)
+
+
+def test_packed_rows_are_the_same_vectors() -> None:
+    pack = struct.Struct(">h16f").pack
+    packed = list(EmbeddingGenerator(16, seed=9).packed(50, pack, 1))
+    rows = [pack(1, *vector) for _, vector in EmbeddingGenerator(16, seed=9).rows(50)]
+    assert packed == rows
 
 
 def test_split_target() -> None:

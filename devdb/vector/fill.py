@@ -9,6 +9,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import itertools
 import random
 import struct
 import time
@@ -182,6 +183,11 @@ def _encoded_rows(
         for c in others
     ]
     batch: list[bytes] = []
+    if not others:
+        packed = generator.packed(rows, packer, fields, vector_len, dim, 0)
+        while chunk := b"".join(itertools.islice(packed, _BATCH)):
+            yield chunk
+        return
     for number, (_, vector) in enumerate(generator.rows(rows), start=1):
         extra: list[Any] = []
         for length, values in zip(lengths, choices, strict=True):

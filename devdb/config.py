@@ -93,7 +93,9 @@ def _read_pyproject(root: Path) -> tuple[dict[str, Any], tomllib.TOMLDecodeError
     if not pyproject.is_file():
         return {}, None
     try:
-        return tomllib.loads(pyproject.read_text()), None
+        return tomllib.loads(pyproject.read_text(encoding="utf-8")), None
+    except UnicodeDecodeError as exc:
+        return {}, tomllib.TOMLDecodeError(f"not UTF-8 text (byte {exc.start})")
     except tomllib.TOMLDecodeError as exc:
         return {}, exc
 
@@ -104,11 +106,17 @@ def _read_toml_table(
     devdb_toml = root / "devdb.toml"
     try:
         if devdb_toml.is_file():
-            data = tomllib.loads(devdb_toml.read_text())
-            return data.get("tool", {}).get("devdb", data), "devdb.toml"
+            try:
+                data = tomllib.loads(devdb_toml.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as exc:
+                raise tomllib.TOMLDecodeError(f"not UTF-8 text (byte {exc.start})") from exc
+            tool = data.get("tool")
+            nested = tool.get("devdb") if isinstance(tool, dict) else None
+            return (data if nested is None else nested), "devdb.toml"
         if pyproject_error is not None:
             raise pyproject_error
-        table = pyproject.get("tool", {}).get("devdb")
+        tool = pyproject.get("tool")
+        table = tool.get("devdb") if isinstance(tool, dict) else None
         if table is not None:
             return table, "pyproject.toml [tool.devdb]"
     except tomllib.TOMLDecodeError as exc:
@@ -160,14 +168,22 @@ def read_config(root: Path, **overrides: Any) -> Config:
     """The project's config discovered now (a long-lived process: the reset agent)."""
     pyproject, pyproject_error = _read_pyproject(root)
     table, source = _read_toml_table(root, pyproject, pyproject_error)
-    project_table = pyproject.get("project", {})
+    project_table = pyproject.get("project")
+    if not isinstance(project_table, dict):
+        project_table = {}
+    if not isinstance(table, dict):
+        raise DevdbError(
+            f"{source} is not a table of settings",
+            "write it as [tool.devdb] with key = value lines",
+        )
+    check_types(root, table, source)
     unknown = set(table) - _KNOWN_KEYS
     if unknown:
         raise DevdbError(
             f"unknown key(s) in {source}: {', '.join(sorted(unknown))}",
             "see the configuration reference in the README",
         )
-    name = table.get("project_name") or str(project_table.get("name") or root.name)
+    name = table.get("project_name") or _text_or_none(project_table.get("name")) or root.name
     config = Config(project_root=root, project_name=name, source=source)
     for key in _PATH_KEYS:
         value = table.get(key)
@@ -190,7 +206,7 @@ def read_config(root: Path, **overrides: Any) -> Config:
             python=table.get("python"),
         ),
         config.state_dir,
-        requires_python=project_table.get("requires-python"),
+        requires_python=_text_or_none(project_table.get("requires-python")),
     )
     config.notes = list(found.notes)
     config.facts = list(found.facts)
@@ -243,6 +259,10 @@ def read_config(root: Path, **overrides: Any) -> Config:
     return config
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -260,6 +280,42 @@ _VALUE_RULES: dict[str, tuple[Any, str]] = {
     "backup_max_age": (lambda v: _number(v) and v >= 0, "a number of minutes, 0 or more"),
     "embedding_dim": (lambda v: v is None or (_whole(v) and v > 0), "a whole number above 0"),
 }
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+# key: (is the raw value of the right kind, what to write instead); ranges come later
+_TYPE_RULES: dict[str, tuple[Any, str]] = {
+    **{key: (lambda v: isinstance(v, str), "a path in quotes") for key in _PATH_KEYS},
+    **{
+        key: (lambda v: isinstance(v, str), "a string in quotes")
+        for key in ("engine", "image", "url", "database", "user", "python", "project_name")
+    },
+    "per_test_databases": (lambda v: isinstance(v, str), "a string in quotes"),
+    "app_command": (lambda v: isinstance(v, str) or _strings(v), "a command line in quotes"),
+    "extensions": (_strings, 'a list of names, e.g. ["vector"]'),
+    "sensitive_tables": (_strings, 'a list of name patterns, e.g. ["user", "payment"]'),
+    "env_keys": (
+        lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+        'a table of role = "KEY" pairs, e.g. { url = "DATABASE_URL" }',
+    ),
+    "lint": (lambda v: isinstance(v, dict), "a [tool.devdb.lint] table"),
+}
+
+
+def check_types(root: Path, table: dict[str, Any], source: str) -> None:
+    """The kind of each raw value (a port that is a string, a path that is a number): one
+    line naming file:line and the fix, before any value is used."""
+    for key, value in table.items():
+        usable, wanted = _TYPE_RULES.get(key, (None, ""))
+        if usable is None or usable(value):
+            continue
+        raise DevdbError(
+            f"{_key_line(root, source, key)}: {key} = {value!r} is not usable",
+            f"write {wanted} there, or remove the line for the default",
+        )
 
 
 def validate_values(config: Config, source: str) -> None:

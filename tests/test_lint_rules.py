@@ -790,3 +790,16 @@ def test_missing_libraries_of_the_app_are_stood_in(tmp_path: Path) -> None:
     report = lint(path)
     assert codes(report) == ["DD204"]
     assert not [m for m in sys.modules if m.startswith("devdb_missing")]
+
+
+def test_a_migration_in_another_encoding_is_read_as_python_reads_it(tmp_path: Path) -> None:
+    from devdb.lint.pysource import read_source
+
+    declared = tmp_path / "0008_latin.py"
+    declared.write_bytes(b'# -*- coding: latin-1 -*-\n"""caf\xe9"""\nrevision = "0008"\n')
+    assert read_source(declared).syntax_error is None
+    assert "café" in read_source(declared).text
+    undeclared = tmp_path / "0009_bad.py"
+    undeclared.write_bytes(b'"""bad \xff"""\nrevision = "0009"\n')
+    error = read_source(undeclared).syntax_error
+    assert error is not None and error.startswith("not UTF-8 and no coding line")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import io
 import re
 import tokenize
@@ -153,9 +154,14 @@ class PySource:
 def read_source(path: Path) -> PySource:
     """Parse one migration file; a syntax error is recorded, never raised."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        # as Python reads source: a PEP 263 coding line is honoured, UTF-8 otherwise
+        text = importlib.util.decode_source(path.read_bytes())
+    except OSError as exc:
         return PySource(path=path, text="", syntax_error=f"cannot read file: {exc}")
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        return PySource(
+            path=path, text="", syntax_error=f"not UTF-8 and no coding line says otherwise: {exc}"
+        )
     src = PySource(path=path, text=text)
     try:
         tree = ast.parse(text, filename=str(path))

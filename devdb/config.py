@@ -298,8 +298,10 @@ _TYPE_RULES: dict[str, tuple[Any, str]] = {
     "extensions": (_strings, 'a list of names, e.g. ["vector"]'),
     "sensitive_tables": (_strings, 'a list of name patterns, e.g. ["user", "payment"]'),
     "env_keys": (
-        lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
-        'a table of role = "KEY" pairs, e.g. { url = "DATABASE_URL" }',
+        lambda v: (
+            isinstance(v, dict) and all(isinstance(x, str) or _strings(x) for x in v.values())
+        ),
+        'a table of role = "KEY" (or ["KEY", …]) pairs, e.g. { url = "DATABASE_URL" }',
     ),
     "lint": (lambda v: isinstance(v, dict), "a [tool.devdb.lint] table"),
 }

@@ -29,11 +29,11 @@ def discovered_table(config: Config) -> dict[str, Any]:
 
     template, _, _ = _template(open_project(config, create=False))
     key_map = detect_key_map(template.keys(), config.env_keys)
-    roles = {
-        role: getattr(key_map, role)
-        for role in ("url", "test_url", "user", "password", "database", "host", "port")
-        if getattr(key_map, role)
-    }
+    roles: dict[str, Any] = {}
+    for role in ("url", "test_url", "user", "password", "database", "host", "port"):
+        keys = getattr(key_map, role)
+        if keys:  # one key is written as a string, several (url = [...]) as a list
+            roles[role] = keys[0] if isinstance(keys, list) and len(keys) == 1 else keys
     if roles:
         table["env_keys"] = roles
     return table

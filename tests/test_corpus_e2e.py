@@ -175,6 +175,15 @@ def check_app_view(corpus: Corpus, when: str) -> None:
             f"{when}: {reader} does not hold the same DB values as the app's env file"
         )
 
+    if "test_url_key" in expect:  # the tests' own database: devdb's, never the app's one
+        values = dotenv_values(corpus.path(expect["env_file"]))
+        test_url = _libpq(values.get(expect["test_url_key"]) or "")
+        assert urlsplit(test_url).path not in ("", urlsplit(url).path), (
+            f"{when}: {expect['test_url_key']} is {urlsplit(test_url).path or 'empty'}"
+        )
+        with psycopg.connect(test_url, connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+
     words = alembic.get("command") or ["python", "-m", "alembic", *alembic["args"]]
     current = subprocess.run(
         corpus.command(words),

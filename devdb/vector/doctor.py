@@ -112,8 +112,9 @@ def doctor(
     _operator_findings(report, catalog, facts.code, measurements, options)
     for index in catalog.indexes:
         measurement = measurements.get(index.name)
-        if measurement is not None:
-            _measurement_findings(report, index, measurement, catalog, options)
+        dropped = any(f.subject == index.name and f.verdict == "drop" for f in report.findings)
+        if measurement is not None and not dropped:  # tuning advice for an index to drop: noise
+            _measurement_findings(report, index, measurement, catalog, facts.code)
         _sizing_findings(report, index, catalog, measurement)
     report.seconds = round(time.perf_counter() - started, 2)
     return report
@@ -356,7 +357,7 @@ def _measurement_findings(
     index: VectorIndex,
     measurement: IndexMeasurement,
     catalog: Catalog,
-    options: DoctorOptions,
+    code: CodeScan,
 ) -> None:
     name, setting, m = index.name, measurement.setting, measurement
     figure = (
@@ -444,7 +445,7 @@ def _measurement_findings(
             )
         )
     if m.filtered is not None:
-        _filtered_findings(report, index, m, catalog)
+        _filtered_findings(report, index, m, catalog, code)
 
 
 def lists_too_high(lists: int, rows: int) -> bool:
@@ -477,7 +478,7 @@ def _stale_centroids(index: VectorIndex, m: IndexMeasurement, catalog: Catalog) 
 
 
 def _filtered_findings(
-    report: Report, index: VectorIndex, m: IndexMeasurement, catalog: Catalog
+    report: Report, index: VectorIndex, m: IndexMeasurement, catalog: Catalog, code: CodeScan
 ) -> None:
     f = m.filtered
     assert f is not None
@@ -503,17 +504,19 @@ def _filtered_findings(
         )
         return
     fixed = f.iterative_recall >= m.target_recall
+    already = code.features.get("iterative_scan")
     report.add(
         Finding(
             "filtered-recall-low",
-            "warning",
+            "info" if fixed and already else "warning",
             index.name,
             f"{figure}; with {method}.iterative_scan = relaxed_order: recall "
             f"{f.iterative_recall:.2f}, {f.iterative_rows_returned:g} rows"
-            + ("" if fixed else " (still below target: raise the setting or add a partial index)"),
+            + ("" if fixed else " (still below target: raise the setting or add a partial index)")
+            + (f"; the code sets iterative_scan ({already})" if already else ""),
             f"SET {method}.iterative_scan = relaxed_order;  -- in the filtered query's "
             "transaction (SET LOCAL) or the session",
-            "retune",
+            None if fixed and already else "retune",
         )
     )
 

@@ -94,6 +94,7 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
         yield plain if enabled else (lambda _m: None)
         return
     with err.status("starting…") as spinner:
+        _SPINNERS.append(spinner)
         last: list[tuple[str, float]] = []
 
         def finish() -> None:
@@ -107,9 +108,27 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
             last[:] = [(message, last[0][1] if same_step else time.perf_counter())]
             spinner.update(message)
 
-        yield step
+        try:
+            yield step
+        finally:
+            _SPINNERS.remove(spinner)
         if last:
             finish()
+
+
+_SPINNERS: list[Any] = []  # the running progress spinner, paused while a question waits
+
+
+def ask(question: str) -> bool:
+    """A yes/no question on the terminal, with the progress spinner paused so that neither
+    garbles the other."""
+    for spinner in _SPINNERS:
+        spinner.stop()
+    try:
+        return bool(typer.confirm(question, default=False, err=True))
+    finally:
+        for spinner in _SPINNERS:
+            spinner.start()
 
 
 def confirm_destructive(what: str, yes: bool) -> None:
@@ -118,5 +137,5 @@ def confirm_destructive(what: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise fail(f"refusing to {what} without confirmation", "pass --yes to confirm", code=1)
-    if not typer.confirm(f"{what}?", default=False, err=True):
+    if not ask(f"{what}?"):
         raise typer.Exit(1)

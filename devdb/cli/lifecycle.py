@@ -16,6 +16,7 @@ from devdb.cli._common import (
     ProjectOpt,
     UrlOpt,
     YesOpt,
+    ask,
     confirm_destructive,
     err,
     load,
@@ -64,7 +65,7 @@ def up(
                 reset_on_drift=reset_on_drift,
                 no_backup=no_backup,
                 yes=yes,
-                confirm=_prompt if sys.stdin.isatty() else None,
+                confirm=ask if sys.stdin.isatty() else None,
             )
         )
     from devdb.cli.fast import report_warm_up, up_fields
@@ -92,10 +93,6 @@ def up(
     from devdb.cli.plain import say
 
     raise typer.Exit(run(lambda: launch_app(config, result.env, say)))
-
-
-def _prompt(question: str) -> bool:
-    return bool(typer.confirm(question, default=False, err=True))
 
 
 def down(project: Path | None = ProjectOpt) -> None:

@@ -112,6 +112,17 @@ def doctor(
     _operator_findings(report, catalog, facts.code, measurements, options)
     for index in catalog.indexes:
         measurement = measurements.get(index.name)
+        if measurement is None and options.measure and catalog.settings is not None:
+            report.add(
+                Finding(
+                    "not-measured",
+                    "info" if index.valid else "error",
+                    index.name,
+                    _why_not_measured(index, catalog),
+                    "" if index.valid else f"REINDEX INDEX CONCURRENTLY {index.name};",
+                    None if index.valid else "rebuild",
+                )
+            )
         dropped = any(f.subject == index.name and f.verdict == "drop" for f in report.findings)
         if measurement is not None and not dropped:  # tuning advice for an index to drop: noise
             _measurement_findings(report, index, measurement, catalog, facts.code)
@@ -130,8 +141,8 @@ def _measure_all(
     found: dict[str, IndexMeasurement] = {}
     for index in catalog.indexes:
         column = columns.get((index.table, index.column))
-        if column is None or not index.valid:
-            continue
+        if column is None or not index.valid or index.partial:
+            continue  # expression, invalid and partial indexes: plain ORDER BY cannot use them
         filter_column = options.filter_column or pick_filter_column(conn, index.table, index.column)
         current = catalog.settings.ef_search if index.method == "hnsw" else catalog.settings.probes
         progress(f"measuring {index.name}: recall@{options.k} against exact scans")
@@ -453,11 +464,29 @@ def lists_too_high(lists: int, rows: int) -> bool:
     return rows > 0 and ((lists > 4 * wanted and lists > 10) or lists > rows)
 
 
+def _why_not_measured(index: VectorIndex, catalog: Catalog) -> str:
+    if not index.valid:
+        return "the index is INVALID (a failed CREATE INDEX CONCURRENTLY): queries never use it"
+    if index.partial:
+        return "a partial index: recall is not measured (its WHERE is not in the sampled query)"
+    column = next(
+        (c for c in catalog.columns if (c.table, c.column) == (index.table, index.column)), None
+    )
+    if column is None:
+        return f"an expression index on {index.column}: recall is not measured"
+    if column.non_null == 0:
+        return f"{index.table}.{index.column} holds no vectors yet: nothing to measure"
+    return f"{column.type_name} indexes are not measured"
+
+
 def _stale_centroids(index: VectorIndex, m: IndexMeasurement, catalog: Catalog) -> str:
     """Why an IVFFlat index's centroids look stale ("" when they do not)."""
     if index.method != "ivfflat":
         return ""
-    rows = next((c.non_null for c in catalog.columns if c.table == index.table), 0)
+    rows = next(
+        (c.non_null for c in catalog.columns if (c.table, c.column) == (index.table, index.column)),
+        0,
+    )
     lists = index.params.get("lists", 100)
     if lists_too_high(lists, rows):
         return ""  # the lists finding explains the recall
@@ -532,7 +561,19 @@ def _sizing_findings(
     if index.method == "ivfflat":
         lists = index.params.get("lists", 100)
         wanted = sizing.recommended_lists(rows)
-        if lists_too_high(lists, rows):
+        if rows == 0:
+            report.add(
+                Finding(
+                    "centroids-stale",
+                    "warning",
+                    index.name,
+                    f"an IVFFlat index on an empty column: its {lists} centroids describe no "
+                    "data, and rows added later keep them (recall stays low)",
+                    f"-- after loading the rows: REINDEX INDEX CONCURRENTLY {index.name};",
+                    "rebuild",
+                )
+            )
+        elif lists_too_high(lists, rows):
             report.add(
                 Finding(
                     "lists-too-high",

@@ -251,6 +251,21 @@ def human_size(n: int) -> str:
 
 
 # -- dump and restore --------------------------------------------------------------------
+def end_sessions(server: Server, database: str, application_name: str) -> None:
+    """End the server sessions of a tool devdb started (found by the application name it
+    was given): stopping the client is not enough when it runs inside a container."""
+    import psycopg
+
+    with (
+        contextlib.suppress(psycopg.Error),
+        psycopg.connect(server.conninfo(database), connect_timeout=5, autocommit=True) as admin,
+    ):
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            (application_name,),
+        )
+
+
 @dataclass
 class DumpOutcome:
     size: int
@@ -293,6 +308,7 @@ def dump_database(
         version = scalar(conn, "SHOW server_version")
         revision = db_revisions(conn)
         run = tool_run(engine, server, "pg_dump", ["-Fc", f"--snapshot={snapshot}", "-d", database])
+        run.env["PGAPPNAME"] = session_name = f"devdb-dump-{os.getpid()}-{time.monotonic_ns()}"
         worker = InThread(table_stats, conn)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -302,7 +318,11 @@ def dump_database(
                 digest.update(chunk)
                 meter.add(len(chunk))
 
-            code, errors = run_to_sink(engine, run, sink)
+            try:
+                code, errors = run_to_sink(engine, run, sink)
+            except KeyboardInterrupt:
+                end_sessions(server, database, session_name)  # else one in a container runs on
+                raise
             handle.flush()
             os.fsync(handle.fileno())
         worker.join()

@@ -240,3 +240,38 @@ def test_gate_backs_up_before_destructive_migration_and_stops_when_backup_fails(
         assert one(fresh, "SELECT version_num FROM alembic_version") == "0008"
     finally:
         destroy(root)
+
+
+def dump_sessions(url: str, waiting: bool = False) -> int:
+    query = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'devdb-dump-%'"
+    return int(one(url, query + (" AND wait_event_type = 'Lock'" if waiting else "")))
+
+
+def test_ctrl_c_during_a_dump_ends_pg_dump_on_the_server_too(demo: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = db_url(demo)
+    with psycopg.connect(url) as blocker:
+        blocker.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # pg_dump waits on it
+        backup = subprocess.Popen(
+            [sys.executable, "-m", "devdb", "backup", "--name", "interrupted"],
+            cwd=demo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while dump_sessions(url, waiting=True) == 0:  # the dump is under way, blocked
+            assert backup.poll() is None, backup.communicate()
+            assert time.monotonic() < deadline, "pg_dump never started"
+            time.sleep(0.05)
+        backup.send_signal(signal.SIGINT)
+        _, stderr = backup.communicate(timeout=15)
+        assert backup.returncode == 130, stderr
+        assert "Traceback" not in stderr
+        deadline = time.monotonic() + 5
+        while dump_sessions(url):  # pg_terminate_backend is asynchronous
+            assert time.monotonic() < deadline, "pg_dump still holds a session on the server"
+            time.sleep(0.05)
+    folder = demo / ".devdb" / "backups"
+    assert not list(folder.glob("*interrupted*")) and not list(folder.glob(".*.partial"))

@@ -304,6 +304,42 @@ def test_ctrl_c_during_a_long_migration_stops_now_and_rolls_back(tmp_path: Path)
         destroy_and_count(root)
 
 
+def test_ctrl_c_during_a_slow_fixture_stops_now_and_seeds_nothing(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = make_demo_project(tmp_path, engine="embedded")
+    try:
+        plain(root, "up", "--no-app")
+        fixtures = root / "backend" / "py" / "fixtures"
+        (fixtures / "98_mine.sql").write_text(USER_ROW + ";\n")
+        (fixtures / "99_slow.sql").write_text("SELECT pg_sleep(20);\n")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "devdb", "seed"],
+            cwd=root, env={**os.environ, **QUIET}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        sleeping = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()"
+        )
+        while count(root, sleeping) == 0:  # the slow fixture is running now
+            assert proc.poll() is None, proc.communicate()
+        interrupted = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=10)
+        took = time.monotonic() - interrupted
+        assert proc.returncode == 130, rest
+        assert took < 1.5, took
+        assert "Traceback" not in rest
+        assert count(root, sleeping) == 0  # cancelled on the server, not left running
+        assert count(root, MINE) == 0  # one transaction: the fixture before it is gone too
+    finally:
+        destroy_and_count(root)
+
+
 def test_lost_state_is_repaired_through_the_local_socket_and_a_configured_port_moves(
     tmp_path: Path, engine_settings: dict[str, str]
 ) -> None:

@@ -109,7 +109,7 @@ def doctor(
     report = _report(target.database, catalog, facts, measurements)
     _extension_findings(report, catalog, facts.code)
     _dimension_findings(report, catalog, facts.dims)
-    _operator_findings(report, catalog, facts.code, measurements, options)
+    _operator_findings(report, catalog, facts.code)
     for index in catalog.indexes:
         measurement = measurements.get(index.name)
         if measurement is None and options.measure and catalog.settings is not None:
@@ -291,8 +291,6 @@ def _operator_findings(
     report: Report,
     catalog: Catalog,
     code: CodeScan,
-    measurements: dict[str, IndexMeasurement],
-    options: DoctorOptions,
 ) -> None:
     if not code.usages:
         if catalog.indexes:

@@ -277,7 +277,7 @@ def _sweep(
     index: VectorIndex,
 ) -> None:
     if setting == "hnsw.ef_search":
-        values = sorted({result.current, *HNSW_SWEEP})
+        values = sorted({result.current, *(v for v in HNSW_SWEEP if v >= result.k)})
     else:
         lists = index.params.get("lists", 100)
         values = sorted({result.current, *(v for v in IVFFLAT_SWEEP if v <= lists), lists})

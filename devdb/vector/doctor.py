@@ -420,7 +420,13 @@ def _measurement_findings(
                 f"{figure}; {setting}={point.value} reaches {point.recall:.2f} "
                 f"(target {m.target_recall:.2f}) at p50 {point.p50_ms:.1f} ms",
                 f"SET {setting} = {point.value};  -- per session, or: ALTER DATABASE "
-                f"{report.database} SET {setting} = {point.value};",
+                f"{report.database} SET {setting} = {point.value};"
+                + (
+                    f"\n-- built before most rows were there? REINDEX INDEX CONCURRENTLY {name}; "
+                    "recomputes the centroids (then measure again)"
+                    if index.method == "ivfflat"
+                    else ""
+                ),
                 "retune",
             )
         )

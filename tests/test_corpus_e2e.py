@@ -38,7 +38,7 @@ ENTRIES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 # On Docker too: one of each family (package layout, two readers, tracked env file, Flask,
 # installed package).
 ON_DOCKER = ("pkg_dockerfile", "compose_workdir", "tracked_env", "flask_migrate", "installed_pkg")
-TIMES_FILE = Path("/tmp/devdb-corpus-times.json")
+TIMES_FILE = Path(os.environ.get("DEVDB_CORPUS_TIMES", "/tmp/devdb-corpus-times.json"))
 
 
 def _cases() -> list[Any]:

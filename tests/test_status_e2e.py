@@ -180,7 +180,11 @@ def test_status_reports_what_up_would_do_and_changes_nothing(
         stopped = status(root)
         assert kinds(stopped) == ["server_stopped"] and stopped["needs"] == "up"
         assert not stopped["running"]
-        assert not status(root)["running"]
+        add_migration(root, "0008", "0007", "summary")
+        stopped_pending = status(root)
+        assert kinds(stopped_pending) == ["server_stopped", "pending_migrations"]
+        assert stopped_pending["pending"] == ["0008"] and not stopped_pending["running"]
+        (versions(root) / "0008_add_summary.py").unlink()
         devdb(root, "up", "--no-app", check=True)
         assert status(root)["needs"] == "nothing"
 

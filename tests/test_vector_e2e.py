@@ -398,3 +398,22 @@ def test_partial_and_empty_indexes(cases: tuple[str, dict[str, Any]]) -> None:
     (empty,) = _findings(report, "centroids-stale", "pending_ivfflat")
     assert empty["severity"] == "warning" and "empty column" in empty["message"]
     assert _index(report, "pending_ivfflat")["verdict"] == "rebuild"
+
+
+def test_doctor_needs_no_write(
+    pg_server: Server, project: Path, cases: tuple[str, dict[str, Any]]
+) -> None:
+    """On a database where every transaction is read only (as on a standby) doctor reports
+    the same findings: it never writes."""
+    name, report = cases
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    try:
+        result = devdb(project, "vector", "doctor", "--url", pg_server.url(name), "-f", "json")
+    finally:
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+    again = json.loads(result.stdout)
+    assert {(f["code"], f["subject"]) for f in again["findings"]} == {
+        (f["code"], f["subject"]) for f in report["findings"]
+    }

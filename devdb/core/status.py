@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # What a finding asks for, least to most: `fix` is a change to the code or config that no
 # devdb command can make.
 NEEDS_ORDER = ("nothing", "up", "reset", "fix")
-UP, RESET, FIX = "devdb up", "devdb reset", "alembic merge -m 'merge heads' heads"
+UP, RESET, MERGE_HEADS = "devdb up", "devdb reset", "alembic merge -m 'merge heads' heads"
 Graph = dict[str, tuple[tuple[str, ...], Path]]
 
 
@@ -92,7 +92,7 @@ def status(config: Config) -> Status:
                 "multiple_heads",
                 f"the migration scripts have {len(result.heads)} heads "
                 f"({', '.join(result.heads)}); `devdb up` refuses to guess an order",
-                f"{FIX}, then {UP}",
+                f"{MERGE_HEADS}, then {UP}",
                 "fix",
             )
         )
@@ -103,6 +103,9 @@ def status(config: Config) -> Status:
         found.append(
             Finding("server_stopped", f"the {project.engine_name} server is stopped", UP, "up")
         )
+        last_known = [str(rev) for rev in project.state.extra.get("revision", [])]
+        if last_known and all(rev in graph for rev in last_known):  # new files still show
+            _pending_finding(graph, last_known, result, " (since the last `devdb up`)")
     else:
         _database_findings(project, server, graph, result)
     if result.answering or not running:
@@ -114,7 +117,7 @@ def _database_findings(project: Project, server: Server, graph: Graph, result: S
     """Revisions, drift, pending migrations and extensions, over one connection."""
     import psycopg
 
-    from devdb.core.drift import drift_between, pending_revisions
+    from devdb.core.drift import drift_between
     from devdb.dbmeta import get_meta
     from devdb.migrations.scripts import db_revisions
 
@@ -136,24 +139,30 @@ def _database_findings(project: Project, server: Server, graph: Graph, result: S
         fix = RESET if project.engine_name != "external" else "rebuild or migrate it by hand"
         found.append(Finding(drift.kind, drift.message, fix, "reset"))
     if not result.unknown_revisions:
-        result.pending = pending_revisions(graph, result.revision)
-    if result.pending:
-        count = len(result.pending)
-        found.append(
-            Finding(
-                "pending_migrations",
-                f"{count} migration{'s' if count > 1 else ''} not applied yet: "
-                + ", ".join(result.pending),
-                UP,
-                "up",
-            )
-        )
+        _pending_finding(graph, result.revision, result)
     missing = [name for name in project.config.extensions if name not in result.extensions]
     if missing:
         found.append(
             Finding(
                 "missing_extension",
                 f"extension {', '.join(missing)} is not created in {project.database}",
+                UP,
+                "up",
+            )
+        )
+
+
+def _pending_finding(graph: Graph, current: list[str], result: Status, since: str = "") -> None:
+    from devdb.core.drift import pending_revisions
+
+    result.pending = pending_revisions(graph, current)
+    if result.pending:
+        count = len(result.pending)
+        result.findings.append(
+            Finding(
+                "pending_migrations",
+                f"{count} migration{'s' if count > 1 else ''} not applied yet{since}: "
+                + ", ".join(result.pending),
                 UP,
                 "up",
             )

@@ -356,7 +356,7 @@ def test_version_locations_and_separators(tmp_path: Path) -> None:
     )
     assert len(migration_files(tmp_path / "alembic.ini")) == 3  # legacy space splitting
     (tmp_path / "alembic.ini").write_text("[alembic]\nsqlalchemy.url = x\n")
-    with pytest.raises(DevdbError, match="No script_location"):
+    with pytest.raises(DevdbError, match=r"has no script_location in its \[alembic\] section"):
         script_location(tmp_path / "alembic.ini")
 
 

@@ -289,7 +289,7 @@ def test_layout(corpus: Corpus, request: pytest.FixtureRequest, tmp_path: Path) 
     config_file = corpus.root / written
     settings = [f'engine = "{engine}"']
     if engine == "docker":
-        from devdb.config import OFFLINE_IMAGE
+        from devdb.project.config import OFFLINE_IMAGE
 
         request.getfixturevalue("offline_image")
         settings.append(f'image = "{OFFLINE_IMAGE}"')

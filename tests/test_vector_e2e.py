@@ -297,8 +297,10 @@ def test_text_report_names_each_figure_and_fix(
 
 def _vectors_digest(server: Server, database: str) -> str:
     with psycopg.connect(server.conninfo(database)) as conn:
-        row = conn.execute("SELECT md5(string_agg(embedding::text, ';' ORDER BY id)) FROM t")
-        return str(row.fetchone()[0])
+        cursor = conn.execute("SELECT md5(string_agg(embedding::text, ';' ORDER BY id)) FROM t")
+        row = cursor.fetchone()
+        assert row is not None
+        return str(row[0])
 
 
 def test_fill_is_deterministic_and_uses_a_scratch_copy(pg_server: Server, project: Path) -> None:

@@ -127,7 +127,7 @@ class Target:
     def plain_dump(self, dest: Path) -> float:
         started = time.perf_counter()
         if self.engine == "embedded":
-            from devdb.engines.embedded import pg_bin
+            from devdb.server.engines.embedded import pg_bin
 
             subprocess.run(
                 [str(pg_bin("pg_dump")), "-Fc", "-d", self.database, "-f", str(dest)],
@@ -153,7 +153,7 @@ class Target:
         started = time.perf_counter()
         self.sql(f'CREATE DATABASE "{scratch}" TEMPLATE template0', "postgres")
         if self.engine == "embedded":
-            from devdb.engines.embedded import pg_bin
+            from devdb.server.engines.embedded import pg_bin
 
             subprocess.run(
                 [str(pg_bin("pg_restore")), "--exit-on-error", "-d", scratch, str(dump)],
@@ -307,7 +307,7 @@ def bench_engine(engine: str, rows: int, samples: int, hnsw: bool) -> dict[str, 
 def available(engine: str) -> bool:
     if engine == "embedded":
         return True
-    from devdb.engines import docker_available
+    from devdb.server.engines import docker_available
 
     if not docker_available():
         log("docker: no daemon; skipped")
@@ -318,7 +318,7 @@ def available(engine: str) -> bool:
     try:
         docker.from_env().images.get(IMAGE)
     except ImageNotFound:
-        from devdb.image.build import build_image
+        from devdb.server.image.build import build_image
 
         log(f"docker: building {IMAGE} (no registry needed)")
         build_image(IMAGE)

@@ -116,8 +116,8 @@ def make_project(tmp: Path, engine: str, schema: str) -> Path:
 
 
 def destroy(root: Path) -> None:
-    from devdb.config import load_config
-    from devdb.core.lifecycle import destroy as destroy_project
+    from devdb.commands.lifecycle import destroy as destroy_project
+    from devdb.project.config import load_config
 
     try:
         destroy_project(load_config(root))
@@ -132,8 +132,8 @@ def clone_and_drop(server: Any, template: str, samples: int, tablespace: str | N
     """The plugin's CREATE DATABASE (in `tablespace`, None: the default) and DROP."""
     import psycopg
 
-    from devdb.clonepool import clone_statement
-    from devdb.snapshots import ident
+    from devdb.copies.clonepool import clone_statement
+    from devdb.copies.snapshots import ident
 
     times = []
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
@@ -157,9 +157,9 @@ def settle(server: Any, template: str, tablespace: str | None) -> None:
 
 def replay(test_server: Any, replays: int) -> list[float]:
     """A database per test the plain way: create, migrate to head, seed, drop."""
-    from devdb.core.database import create_database, ensure_extensions
-    from devdb.core.templates import migrate_and_seed
-    from devdb.snapshots import drop
+    from devdb.copies.databases import create_database, ensure_extensions
+    from devdb.copies.snapshots import drop
+    from devdb.copies.templates import migrate_and_seed
 
     project, server = test_server.project, test_server.server
     times = []
@@ -238,8 +238,8 @@ def test_sample(devdb_conn, n):
 
 
 def measure(root: Path, engine: str, schema: str, args: argparse.Namespace) -> dict[str, Any]:
-    from devdb.config import load_config
-    from devdb.core.testing import ensure_current_template, prepare_server, scratch_tablespace
+    from devdb.commands.testing import ensure_current_template, prepare_server, scratch_tablespace
+    from devdb.project.config import load_config
 
     row: dict[str, Any] = {"engine": engine, "schema": schema}
     started = time.perf_counter()
@@ -368,7 +368,7 @@ def main() -> None:
 
     engines = [e for e in args.engines.split(",") if e]
     if "docker" in engines:
-        from devdb.engines import docker_available
+        from devdb.server.engines import docker_available
 
         if not docker_available():
             log("no Docker daemon: docker rows skipped")

@@ -266,9 +266,9 @@ def ensure_image(progress: Callable[[str], None]) -> None:
     try:
         client.images.get(IMAGE)
     except ImageNotFound:
-        from devdb.image.build import build_image
+        from devdb.server.image.build import build_image
 
-        progress(f"{IMAGE} is missing: building it (devdb.image.build)")
+        progress(f"{IMAGE} is missing: building it (devdb.server.image.build)")
         build_image(IMAGE, progress=progress)
     finally:
         client.close()

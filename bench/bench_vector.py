@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devdb.config import Config
-from devdb.engines.base import EngineSpec
-from devdb.engines.embedded import EmbeddedEngine
-from devdb.readiness import wait_until_ready
-from devdb.state import new_password
+from devdb.project.config import Config
+from devdb.project.state import new_password
+from devdb.server.engines.base import EngineSpec
+from devdb.server.engines.embedded import EmbeddedEngine
+from devdb.server.readiness import wait_until_ready
 
 
 def cli(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:

@@ -7,7 +7,7 @@ connection to it), `devdb_config` (session, the project; override it to point el
 --devdb-keep-failed.
 
 pytest loads this module in every project where devdb is installed, so it stays cheap: no
-devdb.core import and no work at all until a test asks for a devdb fixture.
+devdb.commands import and no work at all until a test asks for a devdb fixture.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     import psycopg
     from pluggy import Result
 
-    from devdb.clonepool import ClonePool
-    from devdb.config import Config
-    from devdb.core.testing import TestServer
-    from devdb.engines.base import Server
+    from devdb.commands.testing import TestServer
+    from devdb.copies.clonepool import ClonePool
+    from devdb.project.config import Config
+    from devdb.server.engines.base import Server
 
 ENGINES = ("auto", "docker", "embedded", "external")
 ENV_ENGINE = "DEVDB_ENGINE"
@@ -169,9 +169,9 @@ def _progress(config: pytest.Config) -> Any:
 
 
 def _load_config(config: pytest.Config) -> Config:
-    from devdb.config import ENGINES as CONFIG_ENGINES
-    from devdb.config import load_config
     from devdb.errors import DevdbError
+    from devdb.project.config import ENGINES as CONFIG_ENGINES
+    from devdb.project.config import load_config
 
     engine = config.getoption("devdb_engine") or os.environ.get(ENV_ENGINE) or None
     if engine is not None and engine not in CONFIG_ENGINES:
@@ -201,7 +201,7 @@ def devdb_config(pytestconfig: pytest.Config) -> Config:
 def _devdb_server(devdb_config: Config, pytestconfig: pytest.Config) -> TestServer:
     """The project's server, up and migrated as after `devdb up --no-app`."""
     with _devdb_errors():
-        from devdb.core.testing import prepare_server
+        from devdb.commands.testing import prepare_server
 
         return prepare_server(devdb_config, progress=_progress(pytestconfig))
 
@@ -217,7 +217,7 @@ def devdb_template(_devdb_server: TestServer, pytestconfig: pytest.Config) -> st
     """Name of the template (migrated + seeded) for the migration files and fixtures on disk;
     built once, under a server-wide lock, when it does not exist yet."""
     with _devdb_errors():
-        from devdb.core.testing import ensure_current_template
+        from devdb.commands.testing import ensure_current_template
 
         return ensure_current_template(_devdb_server, progress=_progress(pytestconfig))
 
@@ -228,8 +228,8 @@ def _devdb_pool(
 ) -> Iterator[ClonePool]:
     import warnings
 
-    from devdb.clonepool import ClonePool
-    from devdb.core.testing import scratch_tablespace
+    from devdb.commands.testing import scratch_tablespace
+    from devdb.copies.clonepool import ClonePool
 
     def warn(message: str) -> None:
         warnings.warn(f"devdb: {message}", stacklevel=1)
@@ -261,7 +261,7 @@ def _devdb_pool(
 
 @pytest.fixture(scope="session")
 def _devdb_env(_devdb_server: TestServer) -> Callable[[Server, str], dict[str, str]]:
-    from devdb.core.testing import clone_env
+    from devdb.commands.testing import clone_env
 
     return clone_env(_devdb_server.project)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from devdb.config import Config
-from devdb.engines.base import EngineSpec, Server
-from devdb.engines.embedded import EmbeddedEngine
-from devdb.readiness import wait_until_ready
-from devdb.state import new_password
+from devdb.project.config import Config
+from devdb.project.state import new_password
+from devdb.server.engines.base import EngineSpec, Server
+from devdb.server.engines.embedded import EmbeddedEngine
+from devdb.server.readiness import wait_until_ready
 
 from e2e_util import destroy, make_demo_project
 
@@ -66,7 +66,7 @@ def scratch_db(pg_server: Server) -> Iterator[str]:
 
 def docker_or_skip() -> None:
     """Docker tests fail in CI (DEVDB_REQUIRE_DOCKER=1) and skip elsewhere when no daemon."""
-    from devdb.engines import docker_available
+    from devdb.server.engines import docker_available
 
     if docker_available():
         return
@@ -85,13 +85,13 @@ def offline_image() -> str:
     import docker
     from docker.errors import ImageNotFound
 
-    from devdb.config import OFFLINE_IMAGE
+    from devdb.project.config import OFFLINE_IMAGE
 
     client = docker.from_env()
     try:
         client.images.get(OFFLINE_IMAGE)
     except ImageNotFound:
-        from devdb.image.build import build_image
+        from devdb.server.image.build import build_image
 
         build_image(OFFLINE_IMAGE)
     return OFFLINE_IMAGE

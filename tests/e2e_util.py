@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pytest
 
-    from devdb.engines.base import Server
+    from devdb.server.engines.base import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "backend"
@@ -92,9 +92,9 @@ def run_inner(
 
 def server_of(root: Path) -> Server:
     """The project's running server (started by an inner run)."""
-    from devdb.config import load_config
-    from devdb.core.project import open_project
-    from devdb.core.reset import live_server
+    from devdb.commands.reset import live_server
+    from devdb.project.config import load_config
+    from devdb.server.checkout import open_project
 
     server = live_server(open_project(load_config(root), create=False))
     assert server is not None

@@ -9,14 +9,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb import backups as parts
-from devdb import servertools, tablestats
-from devdb.backups import BackupInfo, Verification
-from devdb.config import Config
-from devdb.engines.base import EngineSpec, Server
-from devdb.engines.external import ExternalEngine
+from devdb.backups import store as parts
+from devdb.backups.store import BackupInfo, Verification
+from devdb.copies import tablestats
+from devdb.copies.tablestats import TableStat
 from devdb.errors import DevdbError
-from devdb.tablestats import TableStat
+from devdb.project.config import Config
+from devdb.server import tools as servertools
+from devdb.server.engines.base import EngineSpec, Server
+from devdb.server.engines.external import ExternalEngine
 
 
 def info(
@@ -198,8 +199,8 @@ def downgrade() -> None:
 
 
 def test_gate_classifies_pending_migrations_with_lint(tmp_path: Path) -> None:
-    from devdb.config import load_config
-    from devdb.core.gate import destructive_changes, pending_revisions
+    from devdb.backups.gate import destructive_changes, pending_revisions
+    from devdb.project.config import load_config
 
     from e2e_util import make_demo_project
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devdb.config import _KNOWN_KEYS, read_config
 from devdb.errors import DevdbError
+from devdb.project.config import _KNOWN_KEYS, read_config
 
 from e2e_util import devdb, toml_value
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devdb.declared_keys import compose_keys, find_declared_keys
+from devdb.project.declared_keys import compose_keys, find_declared_keys
 
 from e2e_util import write_tree
 
@@ -576,8 +576,8 @@ def test_no_example_end_to_end(tmp_path: Path) -> None:
     """Full-stack template without an env example: keys from settings + compose, all filled."""
     from dotenv import dotenv_values
 
-    from devdb.envfile import plan_env_file
-    from devdb.envkeys import DbParams, detect_key_map, render_db_values
+    from devdb.project.envfile import plan_env_file
+    from devdb.project.envkeys import DbParams, detect_key_map, render_db_values
 
     root = write_tree(
         tmp_path,

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from test_demo_backend import TABLES, App, get_json, head_revision, row_counts
 
-from devdb.config import Config, load_config
+from devdb.project.config import Config, load_config
 from devdb.pytest_plugin import DevdbDatabase
 
 from e2e_util import destroy, make_demo_project

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devdb.detect import Configured, discover
 from devdb.project.commands import from_line, from_words
+from devdb.project.discover import Configured, discover
 from devdb.project.envreaders import readers_in
 from devdb.project.interpreter import choose_interpreter, requires_python_problem
 from devdb.project.start import host_path, read_dockerfile
@@ -317,7 +317,7 @@ def test_a_container_port_becomes_one_a_developer_can_bind(tmp_path: Path) -> No
 
 
 def test_the_config_carries_pyprojects_requires_python(tmp_path: Path) -> None:
-    from devdb.config import load_config
+    from devdb.project.config import load_config
 
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=99"\n')
     problem = load_config(tmp_path).python_problem

@@ -1,6 +1,6 @@
 import psycopg
 
-from devdb.engines.base import Server
+from devdb.server.engines.base import Server
 
 
 def test_server_answers_with_password_and_has_pgvector(pg_server: Server) -> None:

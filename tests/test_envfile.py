@@ -11,7 +11,8 @@ from dotenv import dotenv_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devdb.envfile import (
+from devdb.errors import DevdbError
+from devdb.project.envfile import (
     ADDED_MARKER,
     EnvPlan,
     check_example,
@@ -22,9 +23,8 @@ from devdb.envfile import (
     read_env_values,
     write_env_file,
 )
-from devdb.envkeys import DbParams, detect_key_map, render_db_values
-from devdb.envowned import HISTORY_PER_KEY, EnvOwnership, load_ownership, save_ownership
-from devdb.errors import DevdbError
+from devdb.project.envkeys import DbParams, detect_key_map, render_db_values
+from devdb.project.envowned import HISTORY_PER_KEY, EnvOwnership, load_ownership, save_ownership
 
 PASSWORD = "5e0c9d2b41a8f7"
 PARAMS = DbParams("127.0.0.1", 55432, "postgres", PASSWORD, "app", "app_test")

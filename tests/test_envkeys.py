@@ -6,8 +6,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from devdb.envkeys import DbParams, KeyMap, classify_key, detect_key_map, render_db_values
 from devdb.errors import DevdbError
+from devdb.project.envkeys import DbParams, KeyMap, classify_key, detect_key_map, render_db_values
 
 PARAMS = DbParams(
     host="127.0.0.1",

@@ -58,8 +58,8 @@ def count(root: Path, query: str) -> int:
 def leftovers(root: Path) -> dict[str, int]:
     """What devdb could have left of this checkout: containers, volumes, cluster dirs,
     server processes, shared-memory scratch dirs, state."""
-    from devdb.config import load_config
-    from devdb.engines.embedded import SHARED_MEMORY, embedded_home
+    from devdb.project.config import load_config
+    from devdb.server.engines.embedded import SHARED_MEMORY, embedded_home
 
     config = load_config(root)
     home = embedded_home(config)
@@ -79,7 +79,7 @@ def leftovers(root: Path) -> dict[str, int]:
                 continue
             if str(home) in cmdline and "postgres" in cmdline:
                 found["postmasters"] += 1
-    from devdb.engines import docker_available
+    from devdb.server.engines import docker_available
 
     if docker_available():
         import docker
@@ -343,7 +343,7 @@ def test_ctrl_c_during_a_slow_fixture_stops_now_and_seeds_nothing(tmp_path: Path
 def test_lost_state_is_repaired_through_the_local_socket_and_a_configured_port_moves(
     tmp_path: Path, engine_settings: dict[str, str]
 ) -> None:
-    from devdb.engines.base import free_port
+    from devdb.server.engines.base import free_port
 
     root = make_demo_project(tmp_path, **engine_settings)
     try:

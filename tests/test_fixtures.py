@@ -8,15 +8,15 @@ import psycopg
 import pytest
 from psycopg import pq
 
-from devdb import dbmeta
-from devdb.errors import DevdbError
-from devdb.fixtures import (
+from devdb.copies.fixtures import (
     META_KEY,
     apply_fixtures,
     fixture_files,
     fixtures_hash,
     table_for_csv,
 )
+from devdb.errors import DevdbError
+from devdb.server import bookkeeping as dbmeta
 
 SCHEMA = """
 CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, note text);

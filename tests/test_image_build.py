@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from devdb.errors import DevdbError
-from devdb.image import build as b
+from devdb.server.image import build as b
 
 TEST_LABEL = "devdb.test"
 

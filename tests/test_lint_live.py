@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from devdb.engines.base import Server
 from devdb.lint import LintConfig, lint_files
 from devdb.lint.engine import LiveRunner
 from devdb.lint.live import run_on_database
 from devdb.lint.sqlrender import Rendered
+from devdb.server.engines.base import Server
 
 HEAD = """
 import sqlalchemy as sa

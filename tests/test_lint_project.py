@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from devdb.config import read_config
-from devdb.core.lint import lint_config, project_findings
+from devdb.commands.lint import lint_config, project_findings
 from devdb.errors import DevdbError
 from devdb.lint.project import discover_dimensions, env_sets_lock_timeout, model_name_dim
+from devdb.project.config import read_config
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:
@@ -149,7 +149,7 @@ def test_assume_lock_timeout_silences_the_project_finding(tmp_path: Path) -> Non
 
 
 def test_autogenerate_marker_is_a_checklist_item_not_a_finding() -> None:
-    from devdb.review_checklist import collect, render
+    from devdb.lint.checklist import collect, render
 
     source = (
         "def upgrade():\n"
@@ -190,7 +190,7 @@ def git(root: Path, *args: str) -> None:
 
 
 def test_tables_created_on_this_branch_are_new_to_lock_rules(tmp_path: Path) -> None:
-    from devdb.core.lint import lint
+    from devdb.commands.lint import lint
 
     root = project(tmp_path)
     versions = root / "migrations" / "versions"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from devdb.config import load_config
-from devdb.core.lint import lint
+from devdb.commands.lint import lint
+from devdb.project.config import load_config
 
 REAL = Path(__file__).parent / "lint_real"
 _LABEL = re.compile(r"^#\s*label:\s*(?P<label>safe|unsafe)\s*--\s*(?P<reason>\S.*)$")
@@ -140,7 +140,7 @@ def test_lock_timeout_is_checked_once_per_project_on_env_py() -> None:
 
 
 def test_embedding_dimension_is_discovered_from_the_project() -> None:
-    from devdb.core.lint import lint_config
+    from devdb.commands.lint import lint_config
 
     rag = lint_config(load_config(REAL / "ragapp")).project_dims
     assert list(rag) == [1024] and "app/models.py" in rag[1024]

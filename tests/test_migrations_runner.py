@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb import dbmeta
 from devdb.errors import DevdbError
 from devdb.migrations.runner import (
     AlembicTarget,
@@ -38,6 +37,7 @@ from devdb.migrations.scripts import (
     script_location,
     unknown_revisions,
 )
+from devdb.server import bookkeeping as dbmeta
 
 PROJECTS = Path(__file__).parent / "projects"
 ASYNC = PROJECTS / "runner_async"
@@ -89,7 +89,7 @@ def test_upgrade_runs_async_env_py_in_a_child(scratch_db: str) -> None:
 
 def test_runner_modules_never_import_alembic_in_devdb() -> None:
     code = (
-        "import sys, devdb.migrations, devdb.fixtures, devdb.dbmeta\n"
+        "import sys, devdb.migrations, devdb.copies.fixtures, devdb.server.bookkeeping\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('alembic', 'sqlalchemy')]\n"
         "assert not bad, bad\n"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb.engines.base import Server
+from devdb.server.engines.base import Server
 
 from e2e_util import make_demo_project, run_inner, server_of
 
@@ -194,7 +194,7 @@ def test_external_engine_and_a_config_given_by_a_conftest(
             from pathlib import Path
 
             import pytest
-            from devdb.config import load_config
+            from devdb.project.config import load_config
 
             @pytest.fixture(scope="session")
             def devdb_config():
@@ -215,7 +215,7 @@ def test_external_engine_and_a_config_given_by_a_conftest(
         run_inner(pytester, tests).assert_outcomes(passed=1)
         assert databases(pg_server, f"{database}\\_\\_t\\_%") == []
     finally:
-        from devdb.snapshots import drop
+        from devdb.copies.snapshots import drop
 
         for name in databases(pg_server, f"{database}\\_\\_%"):
             drop(pg_server, name)

@@ -13,18 +13,18 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb.clonepool import (
+from devdb.copies.clonepool import (
     KEPT_COMMENT,
     ClonePool,
     clone_prefix,
     pool_shape,
     sweep_abandoned,
 )
-from devdb.engines.base import ScratchSpace, Server
-from devdb.engines.embedded import EmbeddedEngine
+from devdb.copies.scratch import ROOM_SHARE, ensure_scratch_tablespace
+from devdb.copies.snapshots import drop
 from devdb.errors import DevdbError
-from devdb.scratch import ROOM_SHARE, ensure_scratch_tablespace
-from devdb.snapshots import drop
+from devdb.server.engines.base import ScratchSpace, Server
+from devdb.server.engines.embedded import EmbeddedEngine
 
 
 def admin(server: Server) -> psycopg.Connection:

@@ -10,12 +10,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devdb.config import load_config
-from devdb.core.project import open_project
-from devdb.engines.base import Server
-from devdb.engines.embedded import EmbeddedEngine
+from devdb.copies.scratch import TABLESPACE
 from devdb.errors import DevdbError
-from devdb.scratch import TABLESPACE
+from devdb.project.config import load_config
+from devdb.server.checkout import open_project
+from devdb.server.engines.base import Server
+from devdb.server.engines.embedded import EmbeddedEngine
 
 from e2e_util import destroy, devdb, make_demo_project, run_inner, server_of
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from devdb.cli.fast import PlainReset, parse_plain_reset
-from devdb.core import agent
+from devdb.commands import agent
 
 from e2e_util import add_migration, db_url, destroy, devdb, make_demo_project
 

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from devdb.core.drift import pending_revisions
+from devdb.migrations.drift import pending_revisions
 
 from e2e_util import add_migration, db_url, destroy, devdb, make_demo_project, versions
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devdb.config import Config
 from devdb.errors import DevdbError
+from devdb.project.config import Config
 from devdb.vector import sizing
 from devdb.vector.catalog import opclass_operator
 from devdb.vector.doctor import project_facts, version_tuple

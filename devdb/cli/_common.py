@@ -15,7 +15,7 @@ from rich.console import Console
 from devdb.cli.plain import print_json as print_json  # the commands import it from here
 
 if TYPE_CHECKING:
-    from devdb.config import Config
+    from devdb.project.config import Config
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ ProjectOpt = typer.Option(None, "--project", "-C", help="Project folder (default
 
 
 def _engine_choice(value: str | None) -> str | None:
-    from devdb.config import ENGINES
+    from devdb.project.config import ENGINES
 
     if value is not None and value not in ENGINES:
         raise typer.BadParameter(f"{value!r} is not one of: {', '.join(ENGINES)}")
@@ -50,7 +50,7 @@ NoBackupOpt = typer.Option(
 
 
 def load(project: Path | None = None, **overrides: Any) -> Config:
-    from devdb.config import load_config
+    from devdb.project.config import load_config
 
     return load_config(project, **overrides)
 

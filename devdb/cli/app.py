@@ -1,4 +1,4 @@
-"""The typer app: thin commands over devdb.core. Heavy imports happen per command."""
+"""The typer app: thin commands over devdb.commands. Heavy imports happen per command."""
 
 from __future__ import annotations
 

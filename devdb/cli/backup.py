@@ -22,7 +22,7 @@ from devdb.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from devdb.backups import BackupInfo
+    from devdb.backups.store import BackupInfo
 
 
 def _as_dict(info: BackupInfo, restore_estimate: tuple[float | None, str] | None = None) -> Any:
@@ -48,8 +48,8 @@ def backup(
       devdb backup
       devdb backup --name before-big-import
     """
-    from devdb.backups import human_size
-    from devdb.core import backup as core
+    from devdb.backups.store import human_size
+    from devdb.commands import backup as core
 
     config = run(lambda: load(project))
     with progress_steps(not as_json) as progress:
@@ -74,8 +74,8 @@ def backups(project: Path | None = ProjectOpt, as_json: bool = JsonOpt) -> None:
     """
     from rich.table import Table
 
-    from devdb.backups import expected_restore_seconds, human_size, unreadable_backups
-    from devdb.core import backup as core
+    from devdb.backups.store import expected_restore_seconds, human_size, unreadable_backups
+    from devdb.commands import backup as core
 
     config = run(lambda: load(project))
     found = run(lambda: core.list_backups(config))
@@ -159,7 +159,7 @@ def restore(
       devdb restore --latest --verify
       devdb restore app-20260417-101530 --yes
     """
-    from devdb.core import backup as core
+    from devdb.commands import backup as core
 
     if (name is None) == (not latest):
         raise fail("name a backup or pass --latest (not both)", "see `devdb backups`", code=2)

@@ -30,7 +30,7 @@ def migrate(
       devdb migrate           # to head
       devdb migrate -- -1     # one step down
     """
-    from devdb.core.migrate import migrate as core_migrate
+    from devdb.commands.migrate import migrate as core_migrate
 
     config = run(lambda: load(project))
     with progress_steps(not as_json) as progress:
@@ -48,7 +48,7 @@ def migrate(
 
 def seed(project: Path | None = ProjectOpt) -> None:
     """Load fixtures (*.sql, *.csv, *.py with seed(conn)) in one transaction. Example: devdb seed"""
-    from devdb.core.migrate import seed as core_seed
+    from devdb.commands.migrate import seed as core_seed
 
     config = run(lambda: load(project))
     with progress_steps() as progress:

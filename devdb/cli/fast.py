@@ -3,8 +3,8 @@
 A reset is ~50 ms of work, and so is an `up` with nothing to do; importing typer, click and
 rich costs about twice that, and psycopg more. So the console script serves here:
 - a plain `reset --yes [--json] [--no-backup] [--project DIR]` (by the checkout's reset agent
-  when one is running, devdb.core.agent; else in this process);
-- `up [--no-app] [--json] [--project DIR]` when nothing is to do (devdb.core.up.warm_up),
+  when one is running, devdb.commands.agent; else in this process);
+- `up [--no-app] [--json] [--project DIR]` when nothing is to do (devdb.commands.up.warm_up),
   then the app as `up` launches it; when there is work, the typer app runs `up` from the start.
 Anything else (help, --undo, a prompt, other options, typos) goes to the typer app, whose
 commands print the same reports (`report_reset`, `report_warm_up`).
@@ -83,9 +83,9 @@ def run_plain_up(options: PlainUp) -> int | None:
 
 
 def _up(options: PlainUp) -> int | None:
-    from devdb.config import load_config
-    from devdb.core.up import warm_up
-    from devdb.projectroot import find_project_root
+    from devdb.commands.up import warm_up
+    from devdb.project.config import load_config
+    from devdb.project.root import find_project_root
 
     config = load_config(find_project_root(options.project or Path.cwd()))
     result = warm_up(config, progress=_progress(options.as_json))
@@ -97,7 +97,7 @@ def _up(options: PlainUp) -> int | None:
     report_warm_up(result.__dict__)
     if options.no_app:
         return 0
-    from devdb.applaunch import launch_app
+    from devdb.app.launch import launch_app
 
     return launch_app(config, result.env, say)
 
@@ -144,15 +144,15 @@ def _progress(as_json: bool) -> Callable[[str], None]:
 
 def _reset(options: PlainReset) -> dict[str, Any]:
     """By the checkout's reset agent if it takes it, else here."""
-    from devdb.core.agent import ask_reset
-    from devdb.projectroot import find_project_root
+    from devdb.commands.agent import ask_reset
+    from devdb.project.root import find_project_root
 
     root = find_project_root(options.project or Path.cwd())
     served = ask_reset(root, keep_previous=not options.no_backup)
     if served is not None:
         return served
-    from devdb.config import load_config
-    from devdb.core.reset import reset
+    from devdb.commands.reset import reset
+    from devdb.project.config import load_config
 
     result = reset(
         load_config(root),

@@ -21,7 +21,7 @@ def build(
     Example:
       devdb image build && devdb up    # then set image = "devdb-offline/pgvector:pg18"
     """
-    from devdb.image.build import DEFAULT_OFFLINE_TAG, build_image
+    from devdb.server.image.build import DEFAULT_OFFLINE_TAG, build_image
 
     with progress_steps() as progress:
         built = run(

@@ -27,7 +27,7 @@ from devdb.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from devdb.core.status import Status
+    from devdb.commands.status import Status
 
 
 def up(
@@ -54,7 +54,7 @@ def up(
       devdb up --engine embedded    # no Docker needed
       devdb up --engine external --url postgresql://me@localhost/app
     """
-    from devdb.core.up import up as core_up
+    from devdb.commands.up import up as core_up
 
     config = run(lambda: load(project, engine=engine, url=url))
     with progress_steps(not as_json) as progress:
@@ -89,7 +89,7 @@ def up(
         )
     if no_app:
         return
-    from devdb.applaunch import launch_app
+    from devdb.app.launch import launch_app
     from devdb.cli.plain import say
 
     raise typer.Exit(run(lambda: launch_app(config, result.env, say)))
@@ -97,7 +97,7 @@ def up(
 
 def down(project: Path | None = ProjectOpt) -> None:
     """Stop the database server; data is kept. Example: devdb down"""
-    from devdb.core.lifecycle import down as core_down
+    from devdb.commands.lifecycle import down as core_down
 
     config = run(lambda: load(project))
     stopped = run(lambda: core_down(config))
@@ -113,7 +113,7 @@ def destroy(
 
     Example: devdb destroy --yes
     """
-    from devdb.core.lifecycle import destroy as core_destroy
+    from devdb.commands.lifecycle import destroy as core_destroy
 
     config = run(lambda: load(project))
     confirm_destructive(f"destroy the database of {config.project_name} (all its data)", yes)
@@ -143,7 +143,7 @@ def status(
       devdb status --json     # "needs": nothing|up|reset|fix, "findings"
       devdb status --check || devdb up --no-app
     """
-    from devdb.core.status import status as core_status
+    from devdb.commands.status import status as core_status
 
     config = run(lambda: load(project))
     result = run(lambda: core_status(config))
@@ -187,7 +187,7 @@ def env(
 
     if fmt not in ("dotenv", "json", "shell"):
         raise typer.BadParameter("use dotenv, json or shell", param_hint="--format")
-    from devdb.core.lifecycle import current_env_values
+    from devdb.commands.lifecycle import current_env_values
 
     config = run(lambda: load(project))
     values = run(lambda: current_env_values(config))
@@ -207,7 +207,7 @@ def logs(
     lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines of the end."),
 ) -> None:
     """The database server's log. Example: devdb logs -f"""
-    from devdb.core import lifecycle
+    from devdb.commands import lifecycle
 
     config = run(lambda: load(project))
     if follow:
@@ -231,7 +231,7 @@ def psql(
       devdb psql
       devdb psql -- -c "select count(*) from documents"
     """
-    from devdb.core.lifecycle import connection_env, psql_binary
+    from devdb.commands.lifecycle import connection_env, psql_binary
 
     config = run(lambda: load(project))
     libpq, _ = run(lambda: connection_env(config))

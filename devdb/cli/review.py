@@ -24,7 +24,7 @@ def check(
       devdb check
       devdb check --format json
     """
-    from devdb.core.check import check as core_check
+    from devdb.commands.check import check as core_check
 
     config = run(lambda: load(project))
     with progress_steps(fmt == "text") as progress:
@@ -80,7 +80,7 @@ def lint(
 
         out.print(format_rules(), markup=False)
         return
-    from devdb.core.lint import lint as core_lint
+    from devdb.commands.lint import lint as core_lint
     from devdb.lint import FORMATS, format_report
 
     if fmt not in FORMATS:
@@ -117,7 +117,7 @@ def revision(
     Example:
       devdb revision -m "add documents.summary"
     """
-    from devdb.core.revision import revision as core_revision
+    from devdb.commands.revision import revision as core_revision
 
     config = run(lambda: load(project))
     with progress_steps() as progress:

@@ -23,7 +23,7 @@ def init(
       devdb init                    # append it to pyproject.toml (or devdb.toml)
       devdb init --dry-run --json   # the same as data
     """
-    from devdb.core.init import init as core_init
+    from devdb.commands.init import init as core_init
 
     config = run(lambda: load(project))
     target, text, written, table = run(lambda: core_init(config, write=not dry_run))

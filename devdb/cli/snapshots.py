@@ -45,7 +45,7 @@ def reset(
       devdb reset --undo --yes     # get back what the last reset replaced
     """
     from devdb.cli.fast import report_reset
-    from devdb.core import reset as core
+    from devdb.commands import reset as core
 
     config = run(lambda: load(project))
     what = (

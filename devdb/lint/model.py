@@ -167,3 +167,11 @@ class LintReport:
         if fail_on == "warning":
             return self.errors + self.warnings > 0
         return self.errors > 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One write of SQL text (usually one statement) and the migration line behind it."""
+
+    line: int | None
+    sql: str

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devdb.lint.model import Chunk as Chunk
 from devdb.lint.stubs import MAX_STUBBED, stubbed
 
 _counter = itertools.count()
@@ -32,14 +33,6 @@ MAX_STATEMENTS = 20_000
 class _Runaway(BaseException):
     """Raised inside upgrade() to stop a loop; BaseException so `except Exception` in the
     migration does not swallow it."""
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One write of SQL text (usually one statement) and the migration line behind it."""
-
-    line: int | None
-    sql: str
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from devdb.lint.sqlrender import Chunk
+from devdb.lint.model import Chunk
 
 VECTOR_TYPES = {"vector", "halfvec", "sparsevec"}
 # pgvector's limit on the number of dimensions an HNSW/IVFFlat index can hold, by type.

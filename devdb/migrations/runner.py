@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from devdb.dbmeta import SCHEMA as META_SCHEMA  # devdb's bookkeeping: never a model diff
 from devdb.errors import DevdbError
+from devdb.server.bookkeeping import (
+    SCHEMA as META_SCHEMA,  # devdb's bookkeeping: never a model diff
+)
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
 _TAIL_LINES = 30

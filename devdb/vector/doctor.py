@@ -18,7 +18,7 @@ from devdb.vector.report import Finding, IndexReport, Report
 from devdb.vector.usage import OPERATOR_NAMES, CodeScan, scan_code
 
 if TYPE_CHECKING:
-    from devdb.config import Config
+    from devdb.project.config import Config
     from devdb.vector.target import Target
 
 Progress = Callable[[str], None]

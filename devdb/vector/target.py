@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from devdb.errors import DevdbError, first_line
 
 if TYPE_CHECKING:
-    from devdb.config import Config
-    from devdb.engines.base import Server
+    from devdb.project.config import Config
+    from devdb.server.engines.base import Server
 
 SCRATCH_SUFFIX = "_vector_scratch"
 _SCRATCH_KEY = "vector_scratch_of"  # in the clone's devdb meta: devdb made it, may replace it
@@ -29,8 +29,8 @@ def dev_target(config: Config, database: str | None = None) -> Target:
     """The checkout's running dev database (or `database` on the same server)."""
     import psycopg
 
-    from devdb.core.project import open_project
-    from devdb.core.reset import live_server
+    from devdb.copies.databases import live_server
+    from devdb.server.checkout import open_project
 
     project = open_project(config, create=False)
     server = project.engine.server() if project.engine_name == "external" else live_server(project)
@@ -50,7 +50,7 @@ def dev_target(config: Config, database: str | None = None) -> Target:
 
 
 def url_target(url: str, database: str | None = None) -> Target:
-    from devdb.engines.external import parse_server_url
+    from devdb.server.engines.external import parse_server_url
 
     server, from_url = parse_server_url(url)
     return Target(server, database or from_url or "postgres")
@@ -62,7 +62,7 @@ def scratch_clone(source: Target) -> Target:
     import psycopg
     from psycopg import sql
 
-    from devdb.dbmeta import get_meta, set_meta
+    from devdb.server.bookkeeping import get_meta, set_meta
 
     name = source.database[:40] + SCRATCH_SUFFIX
     with psycopg.connect(source.server.conninfo(), autocommit=True, connect_timeout=10) as admin:

@@ -1,0 +1,4 @@
+"""Running the project's app in the foreground with the database environment.
+
+May import devdb.project and below.
+"""

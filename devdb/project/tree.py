@@ -1,0 +1,43 @@
+"""The repository's files as discovery sees them: a bounded walk that skips what no app reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "env",
+    "node_modules",
+    "__pycache__",
+    ".devdb",
+    ".tox",
+    "build",
+    "dist",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "site-packages",
+}
+
+
+def walk_files(root: Path, max_depth: int = 4) -> Iterator[Path]:
+    """Files under root, breadth-first, skipping virtualenvs and caches."""
+    level = [root]
+    for _ in range(max_depth + 1):
+        next_level: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                        next_level.append(Path(entry.path))
+                elif entry.is_file():
+                    yield Path(entry.path)
+        level = next_level

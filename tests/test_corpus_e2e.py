@@ -88,6 +88,10 @@ class Corpus:
         shutil.copytree(
             CORPUS / name, self.root, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
         )
+        # a committed .env is stored as committed.env here, so this repository tracks no
+        # file named .env; the copy is the layout the real templates commit
+        for stored in self.root.rglob("committed.env"):
+            stored.rename(stored.with_name(".env"))
         _git(self.root, "init", "-q")
         self.python = sys.executable  # the project's interpreter, as its developer has it
         installed = self.expect.get("alembic", {}).get("installed")

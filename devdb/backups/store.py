@@ -149,19 +149,25 @@ def write_meta(info: BackupInfo) -> None:
     atomic_write(info.meta_path, json.dumps(info.to_json(), indent=2, sort_keys=True) + "\n")
 
 
+def _read_meta(meta: Path, directory: Path) -> tuple[BackupInfo | None, str]:
+    """One metadata file: the backup it describes, or None and why it cannot be used."""
+    try:
+        info = BackupInfo.from_json(json.loads(meta.read_text()), directory)
+    except OSError as exc:
+        return None, exc.strerror or type(exc).__name__
+    except (ValueError, TypeError, KeyError) as exc:
+        return None, f"not devdb's backup metadata ({type(exc).__name__})"
+    if info.name != meta.stem:
+        return None, f"it names another backup ({info.name})"
+    return info, ""
+
+
 def read_backups(directory: Path) -> list[BackupInfo]:
     """Every readable backup in the folder, newest first (a .json without its .dump is kept:
     it shows as missing rather than vanishing)."""
     if not directory.is_dir():
         return []
-    found: list[BackupInfo] = []
-    for meta in directory.glob("*.json"):
-        try:
-            info = BackupInfo.from_json(json.loads(meta.read_text()), directory)
-        except (OSError, ValueError, TypeError, KeyError):
-            continue
-        if info.name == meta.stem:
-            found.append(info)
+    found = [info for meta in directory.glob("*.json") if (info := _read_meta(meta, directory)[0])]
     found.sort(key=lambda i: (i.created_at, i.name), reverse=True)
     return found
 
@@ -171,18 +177,8 @@ def unreadable_backups(directory: Path) -> list[tuple[Path, str]]:
     they are shown rather than vanishing from the list."""
     if not directory.is_dir():
         return []
-    unreadable: list[tuple[Path, str]] = []
-    for meta in sorted(directory.glob("*.json")):
-        try:
-            info = BackupInfo.from_json(json.loads(meta.read_text()), directory)
-        except OSError as exc:
-            unreadable.append((meta, exc.strerror or type(exc).__name__))
-        except (ValueError, TypeError, KeyError) as exc:
-            unreadable.append((meta, f"not devdb's backup metadata ({type(exc).__name__})"))
-        else:
-            if info.name != meta.stem:
-                unreadable.append((meta, f"it names another backup ({info.name})"))
-    return unreadable
+    read = ((meta, _read_meta(meta, directory)) for meta in sorted(directory.glob("*.json")))
+    return [(meta, why) for meta, (info, why) in read if info is None]
 
 
 def to_prune(backups: Iterable[BackupInfo], keep: int) -> list[BackupInfo]:

@@ -15,7 +15,7 @@ ROOMS = (
     ("server", "app", "lint"),
     ("migrations",),
     ("copies",),
-    ("backups", "vector", "branches"),
+    ("backups", "vector", "branches", "rehearse"),
     ("commands",),
     ("cli", "pytest_plugin"),
     ("__main__",),

@@ -96,7 +96,9 @@ def pytest_runtest_makereport(
 
 
 def _kept_in(report: Any) -> list[str]:
-    return [str(value) for key, value in report.user_properties if key == KEPT_PROPERTY]
+    # collection reports (a test module that fails to import) carry no user properties
+    properties = getattr(report, "user_properties", ())
+    return [str(value) for key, value in properties if key == KEPT_PROPERTY]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
-COMMANDS = [
-    "up",
-    "down",
-    "destroy",
-    "status",
-    "env",
-    "logs",
-    "psql",
-    "migrate",
-    "seed",
-    "init",
-    "reset",
-    "lint",
-    "revision",
-    "check",
-    "image build",
-    "backup",
-    "backups",
-    "restore",
-]
+
+def _visible_commands() -> list[str]:
+    """Every command a user can call, as the typer app itself lists them (groups walked)."""
+    import typer
+
+    from devdb.cli.app import app
+
+    def walk(group: Any, prefix: str) -> list[str]:
+        names = []
+        for name, command in sorted(getattr(group, "commands", {}).items()):
+            if command.hidden:
+                continue
+            names.append(prefix + name)
+            names += walk(command, f"{prefix}{name} ")
+        return names
+
+    return walk(typer.main.get_command(app), "")
+
+
+COMMANDS = _visible_commands()
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,6 +38,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
+
+
+def test_the_command_list_comes_from_the_app() -> None:
+    assert {"up", "down", "destroy", "reset", "status", "lint", "backup", "restore"} <= set(
+        COMMANDS
+    )
+    assert "image build" in COMMANDS
 
 
 @pytest.mark.parametrize("command", COMMANDS)

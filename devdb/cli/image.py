@@ -6,7 +6,10 @@ import typer
 
 from devdb.cli._common import err, out, progress_steps, run
 
-image_app = typer.Typer(help="Images for the docker engine.", no_args_is_help=True)
+image_app = typer.Typer(
+    help="Images for the docker engine.\n\nExample: devdb image build",
+    no_args_is_help=True,
+)
 
 
 @image_app.command("build")

@@ -37,12 +37,6 @@ def _exists(conn: Any) -> bool:
     return bool(row and row[0])
 
 
-def meta_exists(conn: Any) -> bool:
-    """True if the bookkeeping table is there (devdb created or adopted this database)."""
-    with _tx(conn):
-        return _exists(conn)
-
-
 def ensure_meta(conn: Any) -> None:
     """Create the schema and table if missing (idempotent; one catalog query when present)."""
     with _tx(conn):
@@ -67,14 +61,6 @@ def get_meta(conn: Any, key: str) -> Any | None:
     return None if row is None else row[0]
 
 
-def get_all_meta(conn: Any) -> dict[str, Any]:
-    with _tx(conn):
-        if not _exists(conn):
-            return {}
-        rows = conn.execute(f"SELECT key, value FROM {_QUALIFIED} ORDER BY key").fetchall()
-    return {str(k): v for k, v in rows}
-
-
 def set_meta(conn: Any, key: str, value: Any) -> None:
     """Upsert one key (value must be JSON-serialisable)."""
     from psycopg.types.json import Jsonb
@@ -86,9 +72,3 @@ def set_meta(conn: Any, key: str, value: Any) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
             (key, Jsonb(value)),
         )
-
-
-def delete_meta(conn: Any, key: str) -> None:
-    with _tx(conn):
-        if _exists(conn):
-            conn.execute(f"DELETE FROM {_QUALIFIED} WHERE key = %s", (key,))

@@ -229,8 +229,9 @@ def test_table_names_from_csv_files() -> None:
 def test_meta_roundtrip_in_its_own_schema(scratch_db: str) -> None:
     with psycopg.connect(scratch_db) as conn:
         assert dbmeta.get_meta(conn, "x") is None
-        assert _meta_tables(conn) == []  # reads never create it
         assert conn.info.transaction_status == pq.TransactionStatus.IDLE
+        assert _meta_tables(conn) == []  # reads never create it
+        conn.rollback()
         dbmeta.set_meta(conn, "created_by", "devdb")
         dbmeta.set_meta(conn, "applied_migration_hashes", {"0001": "abc"})
         dbmeta.set_meta(conn, "applied_migration_hashes", {"0001": "def"})

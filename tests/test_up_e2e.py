@@ -9,7 +9,9 @@ import stat
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 import pytest
@@ -38,46 +40,82 @@ def read_env(root: Path) -> dict[str, str]:
     return {k: v or "" for k, v in dotenv_values(env_file(root)).items()}
 
 
-def test_up_migrates_seeds_writes_env_and_second_up_is_a_noop(demo: Path) -> None:
-    first = devdb(demo, "up", "--no-app", check=True)
-    env = read_env(demo)
-    password = env["DB_PASSWORD"]
-    assert len(password) == 32 and password != "change-me"
+class Upped(NamedTuple):
+    root: Path
+    first: subprocess.CompletedProcess[str]
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module", params=["embedded", "docker"])
+def upped(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Upped]:
+    """One cold `up --no-app` per engine, shared by the tests that only read what it made."""
+    settings = {"engine": request.param}
+    if request.param == "docker":
+        settings["image"] = request.getfixturevalue("offline_image")
+    root = make_demo_project(tmp_path_factory.mktemp("up"), **settings)
+    try:
+        first = devdb(root, "up", "--no-app", check=True)
+        yield Upped(root, first, read_env(root))
+    finally:
+        destroy(root)
+
+
+def test_up_writes_a_fresh_password_and_the_url_into_the_env_file(upped: Upped) -> None:
+    env = upped.env
+    assert len(env["DB_PASSWORD"]) == 32 and env["DB_PASSWORD"] != "change-me"
     assert env["DB_URL"].startswith("postgresql+psycopg://")
     assert "@127.0.0.1:" in env["DB_URL"] and env["DB_URL"].endswith(f"/{env['DB_NAME']}")
-    assert env["SECRET_KEY"] == "dev-secret-change-me"  # the example's other values are kept
-    assert stat.S_IMODE(env_file(demo).stat().st_mode) == 0o600
-    assert password not in first.stdout + first.stderr
 
-    with psycopg.connect(env["DB_URL"].replace("+psycopg", "")) as conn:
+
+def test_up_keeps_the_examples_other_values_in_a_private_file(upped: Upped) -> None:
+    assert upped.env["SECRET_KEY"] == "dev-secret-change-me"
+    assert stat.S_IMODE(env_file(upped.root).stat().st_mode) == 0o600
+
+
+def test_up_and_status_never_print_the_password(upped: Upped) -> None:
+    password = upped.env["DB_PASSWORD"]
+    status = devdb(upped.root, "status", "--json", check=True)
+    assert password not in upped.first.stdout + upped.first.stderr
+    assert password not in status.stdout + status.stderr
+
+
+def test_up_migrates_seeds_and_installs_pgvector(upped: Upped) -> None:
+    with psycopg.connect(upped.env["DB_URL"].replace("+psycopg", "")) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
         version = conn.execute(
             "SELECT extversion FROM pg_extension WHERE extname='vector'"
         ).fetchone()
         assert version is not None
-        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
 
-    mtime = env_file(demo).stat().st_mtime_ns
-    second = devdb(demo, "up", "--no-app", "--json", check=True)
-    result = json.loads(second.stdout)
+
+def test_a_second_up_is_warm_and_leaves_the_env_file_alone(upped: Upped) -> None:
+    mtime = env_file(upped.root).stat().st_mtime_ns
+    result = json.loads(devdb(upped.root, "up", "--no-app", "--json", check=True).stdout)
     assert result["warm"] is True
     assert result["applied"] == []
     assert result["timings"]["total"] < 1.0
-    assert env_file(demo).stat().st_mtime_ns == mtime
+    assert env_file(upped.root).stat().st_mtime_ns == mtime
 
-    env_json = json.loads(devdb(demo, "env", "--format", "json", check=True).stdout)
-    assert env_json["DB_URL"] == env["DB_URL"]
-    psql = devdb(demo, "psql", "--", "-tAc", "SELECT count(*) > 0 FROM documents", check=True)
+
+def test_env_psql_and_logs_reach_the_running_server(upped: Upped) -> None:
+    env_json = json.loads(devdb(upped.root, "env", "--format", "json", check=True).stdout)
+    assert env_json["DB_URL"] == upped.env["DB_URL"]
+    psql = devdb(upped.root, "psql", "--", "-tAc", "SELECT count(*) > 0 FROM documents", check=True)
     assert psql.stdout.strip() == "t"
-    assert devdb(demo, "logs", "-n", "5", check=True).stdout.strip()
+    assert devdb(upped.root, "logs", "-n", "5", check=True).stdout.strip()
 
-    status = devdb(demo, "status", "--json", check=True)
-    data = json.loads(status.stdout)  # only JSON on stdout
+
+def test_status_json_names_the_revision_and_nothing_pending(upped: Upped) -> None:
+    with psycopg.connect(upped.env["DB_URL"].replace("+psycopg", "")) as conn:
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    data = json.loads(devdb(upped.root, "status", "--json", check=True).stdout)  # only JSON
     assert data["revision"] == [revision]
     assert data["pending"] == []
     assert data["extensions"]["vector"]
-    assert password not in status.stdout + status.stderr
 
 
 def test_user_values_in_env_are_kept(demo: Path) -> None:

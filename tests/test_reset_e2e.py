@@ -75,19 +75,24 @@ def test_reset_restores_the_seeded_state_and_can_be_undone(demo: Path) -> None:
     assert "mine@example.com" in emails or restored == pristine
 
 
-def test_new_migration_edit_and_branch_switch(demo: Path) -> None:
-    url = db_url(demo)
+def _add_summary_and_reset(demo: Path) -> dict[str, object]:
     add_migration(demo, "0008", "0007", "summary")
-    result = reset(demo)
+    return reset(demo)
+
+
+def test_a_new_migration_builds_one_template_then_resets_clone_it(demo: Path) -> None:
+    result = _add_summary_and_reset(demo)
     assert result["template_built"] is True  # one replay for the new state
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(db_url(demo)) as conn:
         assert conn.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_name='documents' AND column_name='summary'"
         ).fetchone()
     again = reset(demo)
     assert again["template_built"] is False  # fast again: a clone, no replay
 
-    # an applied migration edited afterwards
+
+def test_an_applied_migration_edited_afterwards_stops_up_and_names_reset(demo: Path) -> None:
+    _add_summary_and_reset(demo)
     path = versions(demo) / "0008_add_summary.py"
     path.write_text(path.read_text().replace('"summary"', '"abstract"'))
     edited = devdb(demo, "up", "--no-app")
@@ -98,8 +103,10 @@ def test_new_migration_edit_and_branch_switch(demo: Path) -> None:
     status = json.loads(devdb(demo, "status", "--json", check=True).stdout)
     assert status["revision"] == ["0008"]
 
-    # a branch switch: the database is at a revision the files do not know
-    path.unlink()
+
+def test_a_revision_the_files_do_not_know_stops_up_until_reset_on_drift(demo: Path) -> None:
+    _add_summary_and_reset(demo)
+    (versions(demo) / "0008_add_summary.py").unlink()  # as after a branch switch
     switched = devdb(demo, "up", "--no-app")
     assert switched.returncode == 1
     assert "0008, which these migration files do not know" in switched.stderr

@@ -1,7 +1,8 @@
 """Named fault points for the fault-injection tests.
 
-`DEVDB_FAULT=<point>[:SIGKILL|SIGINT]` makes devdb signal itself exactly when it reaches
-`fault_point("<point>")`: SIGKILL (the default) is a crash or `kill -9`, SIGINT a Ctrl-C.
+`DEVDB_FAULT=<point>[:SIGKILL|SIGINT|BUG]` makes devdb signal itself exactly when it reaches
+`fault_point("<point>")`: SIGKILL (the default) is a crash or `kill -9`, SIGINT a Ctrl-C,
+BUG an unexpected exception (a bug in devdb or a library), raised right there.
 Unset, a fault point is one comparison.
 """
 
@@ -37,5 +38,7 @@ def _fire(name: str, wanted: str) -> None:
     point, _, how = wanted.partition(":")
     if point != name:
         return
+    if how.upper() == "BUG":
+        raise RuntimeError(f"fault point {name}")
     sig = signal.SIGINT if how.upper() == "SIGINT" else signal.SIGKILL
     os.kill(os.getpid(), sig)  # SIGINT: KeyboardInterrupt is raised right here, as on Ctrl-C

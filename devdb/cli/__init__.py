@@ -19,5 +19,9 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     from devdb.cli.app import app
+    from devdb.cli.application import APP, Exit
 
-    app()
+    try:
+        APP.guard(lambda: app(standalone_mode=True))
+    except Exit as exc:
+        sys.exit(exc.code)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.console import Console
 
+from devdb.cli.application import APP, Exit
 from devdb.cli.plain import print_json as print_json  # the commands import it from here
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ T = TypeVar("T")
 
 out = Console(highlight=False, soft_wrap=True)  # data for scripts: stdout
 err = Console(stderr=True, highlight=False)  # people: progress, notes, errors
-DEBUG = {"on": False}
 
 ProjectOpt = typer.Option(None, "--project", "-C", help="Project folder (default: found from cwd).")
 
@@ -56,28 +56,16 @@ def load(project: Path | None = None, **overrides: Any) -> Config:
 
 
 def fail(message: str, hint: str = "", code: int = 1) -> typer.Exit:
-    from rich.markup import escape
-
-    # plain text: "[tool.devdb]" in a hint is not markup
-    err.print(f"[bold red]error:[/] {escape(message)}")
-    if hint:
-        err.print(f"  [dim]→[/] {escape(hint)}")
+    APP.error(message, hint)
     return typer.Exit(code)
 
 
 def run(fn: Callable[[], T]) -> T:
-    """The error boundary: expected failures become one line and exit 1 (traceback with --debug)."""
-    from devdb.errors import DevdbError
-
+    """The application's error boundary (APP.guard), ending the typer command with its code."""
     try:
-        return fn()
-    except DevdbError as exc:
-        if DEBUG["on"]:
-            err.print_exception()
-        raise fail(exc.message, exc.hint, code=getattr(exc, "exit_code", 1)) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/] — run the same command again to finish")
-        raise typer.Exit(130) from None
+        return APP.guard(fn)
+    except Exit as exc:
+        raise typer.Exit(exc.code) from None
 
 
 @contextmanager

@@ -25,7 +25,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
-    _common.DEBUG["on"] = debug
+    _common.APP.debug = debug
     if version:
         from devdb import __version__
 

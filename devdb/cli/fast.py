@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from devdb.cli.plain import error, paint, print_json, say, step
+from devdb.cli.plain import paint, print_json, say, step
 
 
 class PlainReset(NamedTuple):  # not a dataclass: importing dataclasses costs ~30 ms
@@ -123,18 +123,13 @@ def run_plain_reset(options: PlainReset) -> int:
 
 
 def _boundary(fn: Callable[[], int | None]) -> int | None:
-    """The typer app's error boundary (cli._common.run) without rich: an expected failure is
-    one line and exit 1, Ctrl-C exit 130."""
-    from devdb.errors import DevdbError
+    """The application's error boundary, as an exit code."""
+    from devdb.cli.application import APP, Exit
 
     try:
-        return fn()
-    except DevdbError as exc:
-        error(exc.message, exc.hint)
-        return 1
-    except KeyboardInterrupt:
-        say(f"{paint('interrupted', 'yellow')} — run the same command again to finish")
-        return 130
+        return APP.guard(fn)
+    except Exit as exc:
+        return exc.code
 
 
 def _progress(as_json: bool) -> Callable[[str], None]:

@@ -15,10 +15,11 @@ from devdb.errors import DevdbError
 from devdb.project.config import Config
 from devdb.vector import sizing
 from devdb.vector.catalog import opclass_operator
-from devdb.vector.doctor import project_facts, version_tuple
+from devdb.vector.doctor import project_facts
 from devdb.vector.embeddings import EmbeddingGenerator
 from devdb.vector.fill import split_target
 from devdb.vector.report import Finding, IndexReport, Report, format_text
+from devdb.vector.schema_findings import version_tuple
 from devdb.vector.usage import feature_mentions, python_usages, scan_code, sql_usages
 
 from e2e_util import write_tree

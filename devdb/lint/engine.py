@@ -232,7 +232,7 @@ def _render_findings(ctx: FileCtx, prep: _Prepared, no_database: bool) -> None:
             elif r.ran_on_database:
                 message = f"upgrade() cannot be rendered offline and {r.error}"
             else:
-                if "_OfflineBind" in r.error or "_OfflineInspector" in r.error:
+                if "OfflineBind" in r.error or "OfflineInspector" in r.error:
                     message = (
                         "upgrade() reads from the database in a way devdb cannot answer "
                         f"offline ({r.error})"

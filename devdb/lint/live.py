@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-from devdb.lint.sqlrender import Chunk, Rendered, _error_line, _one_line
+from devdb.lint.sqlrender import Chunk, Rendered, error_line, one_line
 
 _counter = itertools.count()
 
@@ -126,14 +126,14 @@ def run_on_database(
                 _upgrade(engine, path, import_paths, None)
             except Exception as exc:
                 out.error = f"earlier revision {path.name} failed on the scratch database: " + (
-                    _one_line(exc)
+                    one_line(exc)
                 )
                 return out
         try:
             _upgrade(engine, target, import_paths, out.chunks)
         except Exception as exc:
-            out.error = f"it failed on the scratch database too: {_one_line(exc)}"
-            out.error_line = _error_line(exc, os.fspath(target.resolve()))
+            out.error = f"it failed on the scratch database too: {one_line(exc)}"
+            out.error_line = error_line(exc, os.fspath(target.resolve()))
     finally:
         engine.dispose()
     return out

@@ -15,7 +15,8 @@ ROOMS = (
     ("server", "app", "lint"),
     ("migrations",),
     ("copies",),
-    ("backups", "vector", "branches", "rehearse"),
+    ("backups", "vector", "branches"),
+    ("rehearse",),  # fills copies with vector's embeddings, answers with lint's findings
     ("commands",),
     ("cli", "pytest_plugin"),
     ("__main__",),

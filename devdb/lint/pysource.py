@@ -1,4 +1,7 @@
-"""Facts read from a migration's Python source with `ast` and `tokenize` (nothing executed)."""
+"""Facts read from a migration's Python source with `ast` and `tokenize` (nothing executed).
+
+Longer than most modules on purpose: one walk over the tree collects every fact the rules
+need (calls, loops, suppressions, revision ids), so each migration is parsed once."""
 
 from __future__ import annotations
 

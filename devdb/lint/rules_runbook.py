@@ -1,5 +1,8 @@
 """DD1xx: the team runbook's migration rules (destructive changes, determinism, downgrades,
-the data safety checklist, backfills, indexes for new query paths)."""
+the data safety checklist, backfills, indexes for new query paths).
+
+One module for the rule family the runbook defines, as rules_locks.py (DD2xx) and
+rules_pgvector.py (DD3xx) are for theirs: a reader checks the runbook against one file."""
 
 from __future__ import annotations
 

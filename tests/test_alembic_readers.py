@@ -59,7 +59,7 @@ def _alembic_script(config_path: Path) -> ScriptDirectory:
         return ScriptDirectory.from_config(Config(toml_file=str(config_path)))
     pyproject = config_path.parent / "pyproject.toml"
     config = Config(str(config_path), toml_file=str(pyproject) if pyproject.is_file() else None)
-    if not config.get_main_option("script_location"):
+    if not config.get_alembic_option("script_location"):  # the ini, then [tool.alembic]
         # Flask-Migrate's migrations/alembic.ini: the extension sets it to the ini's folder
         config.set_main_option("script_location", str(config_path.parent))
     return ScriptDirectory.from_config(config)

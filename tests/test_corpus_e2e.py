@@ -8,6 +8,7 @@ The ground truth is each fixture's <name>.expect.toml, written from the fixture'
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,22 +33,31 @@ from dotenv import dotenv_values
 
 from e2e_util import devdb
 
-pytestmark = [pytest.mark.xdist_group("corpus"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parent / "projects" / "corpus"
-ENTRIES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
-# On Docker too: one of each family (package layout, two readers, tracked env file, Flask,
-# installed package).
-ON_DOCKER = ("pkg_dockerfile", "compose_workdir", "tracked_env", "flask_migrate", "installed_pkg")
+LAYOUTS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+# a layout devdb must refuse (one line, nothing written) rather than bring up
+REFUSED = [
+    name
+    for name in LAYOUTS
+    if "refused" in tomllib.loads((CORPUS / f"{name}.expect.toml").read_text())
+]
+ENTRIES = [name for name in LAYOUTS if name not in REFUSED]
 TIMES_FILE = Path(os.environ.get("DEVDB_CORPUS_TIMES", "/tmp/devdb-corpus-times.json"))
+# Each engine's cases run on their own xdist worker (`-n 2 --dist loadgroup`): the two share
+# nothing but the fixtures' fixed app ports, which _port_lock serialises.
+EMBEDDED = pytest.mark.xdist_group("corpus-embedded")
+DOCKER = pytest.mark.xdist_group("corpus-docker")
 
 
 def _cases() -> list[Any]:
-    cases = [pytest.param((name, "embedded"), id=f"{name}-embedded") for name in ENTRIES]
+    cases = [
+        pytest.param((name, "embedded"), id=f"{name}-embedded", marks=EMBEDDED) for name in ENTRIES
+    ]
     cases += [
-        pytest.param((name, "docker"), id=f"{name}-docker", marks=pytest.mark.docker)
-        for name in ON_DOCKER
-        if name in ENTRIES
+        pytest.param((name, "docker"), id=f"{name}-docker", marks=[pytest.mark.docker, DOCKER])
+        for name in ENTRIES
     ]
     return cases
 
@@ -214,9 +225,26 @@ def _answers(url: str) -> bool:
         return False
 
 
+@contextmanager
+def _port_lock(url: str) -> Iterator[None]:
+    """One app at a time on a fixture's fixed port (the other engine's worker, another run)."""
+    port = urlsplit(url).port
+    with open(f"/tmp/devdb-corpus-port-{port}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def check_app_starts(corpus: Corpus, log: Path) -> None:
     """`devdb up` runs the app the way its repository starts it, and it answers /health."""
     url = corpus.expect["web"]
+    with _port_lock(url):
+        _check_app_starts(corpus, url, log)
+
+
+def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
     assert not _answers(url), f"something already answers {url}"
     with log.open("w") as out:
         child = subprocess.Popen(
@@ -321,6 +349,7 @@ def test_layout(corpus: Corpus, request: pytest.FixtureRequest, tmp_path: Path) 
     assert report.get("applied") == [] and report.get("env_written") is False, report
 
 
+@EMBEDDED
 def test_a_second_reader_keeps_the_users_own_value(tmp_path: Path) -> None:
     """The compose env_file: gets devdb's DB values like the app's file, but a value the
     user set there is theirs (the ownership rules hold per file)."""
@@ -336,3 +365,30 @@ def test_a_second_reader_keeps_the_users_own_value(tmp_path: Path) -> None:
         assert "@127.0.0.1:" in str(app_env["DATABASE_URL"])
     finally:
         devdb(corpus.root, "destroy", "--yes", "--no-backup", timeout=120)
+
+
+@EMBEDDED
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_python_the_project_excludes_is_one_line(tmp_path: Path, name: str) -> None:
+    """requires-python above the interpreter: init and up say so in one line, exit 1, and
+    write nothing (no config, no env file, no server)."""
+    corpus = Corpus(tmp_path, name)
+    pyproject = corpus.root / "pyproject.toml"
+    above = f">={sys.version_info.major}.{sys.version_info.minor + 1}"
+    text = pyproject.read_text()
+    if sys.version_info >= (3, 14):  # the fixture's >=3.14 is met here: ask for the next one
+        pyproject.write_text(
+            text.replace('requires-python = ">=3.14"', f'requires-python = "{above}"')
+        )
+        _git(corpus.root, "commit", "-qam", "a Python above this one")
+    for args in (
+        ["init"],
+        ["init", "--dry-run", "--json"],
+        ["up", "--no-app", "--engine", "embedded"],
+    ):
+        result = devdb(corpus.root, *args)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert lines[0].startswith(f"error: {corpus.expect['refused']}"), result.stderr
+        assert "Traceback" not in result.stderr and len(lines) <= 4, result.stderr
+        assert _git(corpus.root, "status", "--porcelain", "--untracked-files=all") == "", args

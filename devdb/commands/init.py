@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from devdb.errors import DevdbError
-from devdb.project.config import Config
+from devdb.project.config import Config, require_alembic
 
 
 def discovered_table(config: Config) -> dict[str, Any]:
@@ -66,6 +66,7 @@ def init(config: Config, *, write: bool = True) -> tuple[Path, str, bool, dict[s
             f"no alembic.ini found under {config.project_root}",
             "run devdb init in the backend's repository, or write [tool.devdb] alembic_ini = ...",
         )
+    require_alembic(config)  # a requires-python this interpreter misses: say so, write nothing
     table = discovered_table(config)
     text = render_table(table)
     pyproject = config.project_root / "pyproject.toml"

@@ -165,7 +165,8 @@ def _config(params: dict[str, Any], output_buffer: io.StringIO | None = None) ->
         raiseerr=True,
     )
     config = Config(**kwargs)
-    if not config.get_main_option("script_location"):  # Flask-Migrate sets it in code
+    # Flask-Migrate sets script_location in code; Alembic >= 1.16 may read it from pyproject
+    if not getattr(config, "get_alembic_option", config.get_main_option)("script_location"):
         config.set_main_option("script_location", os.path.dirname(os.path.abspath(ini)))
     return config
 

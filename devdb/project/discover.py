@@ -76,6 +76,15 @@ def _closest(paths: list[Path], anchor: Path | None) -> Path | None:
     return min(paths, key=distance)
 
 
+def _ini_names_script_location(path: Path) -> bool:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False
+    return parser.has_option("alembic", "script_location") or (path.parent / "env.py").is_file()
+
+
 def _has_alembic_section(path: Path) -> bool:
     parser = configparser.ConfigParser(interpolation=None)
     try:
@@ -84,8 +93,21 @@ def _has_alembic_section(path: Path) -> bool:
         return False
     if parser.has_option("alembic", "script_location"):
         return True
+    if parser.has_section("alembic") and _toml_script_location(path.parent / "pyproject.toml"):
+        return True  # Alembic >= 1.16's pyproject template: the layout is in [tool.alembic]
     # Flask-Migrate's migrations/alembic.ini: script_location is set in code
     return parser.has_section("alembic") and (path.parent / "env.py").is_file()
+
+
+def _toml_script_location(pyproject: Path) -> bool:
+    import tomllib
+
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    section = data.get("tool", {}).get("alembic")
+    return isinstance(section, dict) and bool(section.get("script_location"))
 
 
 def _in_backend(path: Path, root: Path) -> bool:
@@ -112,6 +134,8 @@ def _find_alembic_ini(files: list[Path], root: Path, found: Discovered) -> Path 
             f"the shallowest of {len(usable)} alembic.ini files (set alembic_ini to choose another)"
         )
     )
+    if not _ini_names_script_location(chosen):
+        evidence += "; its script_location is in pyproject.toml (tool.alembic)"
     found.facts.append(Fact("alembic.ini", shown(chosen, root), evidence))
     if len(usable) > 1:
         found.notes.append(f"several alembic.ini files; using {shown(chosen, root)}")

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from devdb.errors import DevdbError
 from devdb.project.config import Config
 from devdb.vector import sizing
-from devdb.vector.catalog import opclass_operator
+from devdb.vector.catalog import VectorColumn, VectorIndex, opclass_operator
 from devdb.vector.doctor import project_facts
 from devdb.vector.embeddings import EmbeddingGenerator
 from devdb.vector.fill import split_target
+from devdb.vector.measure import perturbed_query, query_operand
 from devdb.vector.report import Finding, IndexReport, Report, format_text
 from devdb.vector.schema_findings import version_tuple
 from devdb.vector.usage import feature_mentions, python_usages, scan_code, sql_usages
@@ -165,3 +166,51 @@ def test_the_worst_verdict_wins_and_text_lists_fixes() -> None:
     assert text.index("error   b ix: wrong") < text.index("warning a ix: slow")
     assert "fix: SET hnsw.ef_search = 80;" in text
     assert [f["code"] for f in report.as_dict()["findings"]] == ["b", "a", "c"]
+
+
+def _index(column: str, base: str | None) -> VectorIndex:
+    return VectorIndex(
+        name="i", table="t", column=column, base_column=base, indexed_type="halfvec(3)",
+        method="hnsw", opclass="halfvec_cosine_ops", operator="<=>", params={}, size_bytes=0,
+        table_bytes=0, index_tuples=0, definition="", valid=True, partial=False,
+    )  # fmt: skip
+
+
+VECTOR_COLUMN = VectorColumn(table="t", column="emb", type_name="vector", dim=3, rows=1, non_null=1)
+
+
+@pytest.mark.parametrize(
+    ("indexed", "base", "operand"),
+    [
+        ("emb", "emb", "'[1,2,3]'::vector"),
+        ("(emb::halfvec(3))", "emb", "(('[1,2,3]'::vector)::halfvec(3))"),
+        ("(binary_quantize(emb)::bit(3))", "emb", "(binary_quantize(('[1,2,3]'::vector))::bit(3))"),
+        ("subvector(emb, 1, 2)", "emb", "subvector(('[1,2,3]'::vector), 1, 2)"),
+        ('("Emb"::halfvec(3))', "Emb", "(('[1,2,3]'::vector)::halfvec(3))"),
+        ("(emb_old::halfvec(3))", "emb", "(emb_old::halfvec(3))"),  # another column: untouched
+    ],
+)
+def test_the_query_vector_goes_through_the_index_expression(
+    indexed: str, base: str, operand: str
+) -> None:
+    assert query_operand(_index(indexed, base), VECTOR_COLUMN, "'[1,2,3]'") == operand
+
+
+@given(
+    st.dictionaries(
+        st.integers(1, 1000), st.floats(-10, 10, allow_nan=False).filter(bool), max_size=20
+    ),
+    st.integers(0, 2**32),
+)
+def test_a_perturbed_sparse_query_keeps_its_positions_and_dimension(
+    values: dict[int, float], seed: int
+) -> None:
+    import random
+
+    text = "{" + ",".join(f"{i}:{v}" for i, v in sorted(values.items())) + "}/1000"
+    moved = perturbed_query(text, random.Random(seed))
+    body, _, dim = moved.rpartition("/")
+    assert dim == "1000"
+    pairs = [pair.split(":") for pair in body.strip("{}").split(",") if pair]
+    assert [int(i) for i, _ in pairs] == sorted(values)
+    assert all(math.isfinite(float(v)) for _, v in pairs)

@@ -43,6 +43,9 @@ class VectorIndex:
     name: str
     table: str
     column: str  # an expression index: its expression
+    base_column: str | None  # the table's vector column it reads (an expression: the one
+    # it references; None when it references none or several)
+    indexed_type: str  # the indexed value's type, e.g. vector(384), halfvec(384), bit(384)
     method: str  # hnsw | ivfflat
     opclass: str
     operator: str | None
@@ -53,6 +56,7 @@ class VectorIndex:
     definition: str
     valid: bool
     partial: bool
+    predicate: str | None = None  # a partial index's WHERE
 
 
 @dataclass
@@ -143,20 +147,31 @@ def _indexes(conn: Any, table: str | None) -> list[VectorIndex]:
         "SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, am.amname,"
         "  coalesce(a.attname, pg_get_indexdef(i.indexrelid, 1, true)), opc.opcname,"
         "  ic.reloptions, pg_relation_size(i.indexrelid), pg_relation_size(i.indrelid),"
-        "  ic.reltuples, pg_get_indexdef(i.indexrelid), i.indisvalid, i.indpred IS NOT NULL "
+        "  ic.reltuples, pg_get_indexdef(i.indexrelid), i.indisvalid, i.indpred IS NOT NULL,"
+        "  pg_get_expr(i.indpred, i.indrelid, true),"
+        "  (SELECT format_type(ia.atttypid, ia.atttypmod) FROM pg_attribute ia"
+        "   WHERE ia.attrelid = i.indexrelid AND ia.attnum = 1),"
+        "  coalesce(a.attname, (SELECT min(ca.attname) FROM pg_depend d"
+        "   JOIN pg_attribute ca ON ca.attrelid = d.refobjid AND ca.attnum = d.refobjsubid"
+        "   JOIN pg_type ct ON ct.oid = ca.atttypid"
+        "   WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid"
+        "   AND d.refobjid = i.indrelid AND d.refobjsubid > 0 AND ct.typname = ANY(%s)"
+        "   HAVING count(*) = 1)) "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_am am ON am.oid = ic.relam "
         "JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
         "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
         "WHERE am.amname IN ('hnsw', 'ivfflat') "
         "AND (%s::text IS NULL OR i.indrelid = to_regclass(%s)) ORDER BY 2, 1",
-        (table, table),
+        (list(VECTOR_TYPES), table, table),
     ).fetchall()
     return [
         VectorIndex(
             name=name,
             table=table_name,
             column=column,
+            base_column=base_column,
+            indexed_type=indexed_type,
             method=method,
             opclass=opclass,
             operator=opclass_operator(opclass),
@@ -167,6 +182,7 @@ def _indexes(conn: Any, table: str | None) -> list[VectorIndex]:
             definition=definition,
             valid=valid,
             partial=partial,
+            predicate=predicate,
         )
         for (
             name,
@@ -181,6 +197,9 @@ def _indexes(conn: Any, table: str | None) -> list[VectorIndex]:
             definition,
             valid,
             partial,
+            predicate,
+            indexed_type,
+            base_column,
         ) in rows
     ]
 

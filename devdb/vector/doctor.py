@@ -136,10 +136,12 @@ def _measure_all(
     iterative = version_tuple(catalog.installed) >= ITERATIVE_SCAN_VERSION
     found: dict[str, IndexMeasurement] = {}
     for index in catalog.indexes:
-        column = columns.get((index.table, index.column))
-        if column is None or not index.valid or index.partial:
-            continue  # expression, invalid and partial indexes: plain ORDER BY cannot use them
-        filter_column = options.filter_column or pick_filter_column(conn, index.table, index.column)
+        column = columns.get((index.table, index.base_column or index.column))
+        if column is None or not index.valid:
+            continue  # no single vector column behind it, or no query can use it
+        filter_column = options.filter_column or pick_filter_column(
+            conn, index.table, column.column
+        )
         current = catalog.settings.ef_search if index.method == "hnsw" else catalog.settings.probes
         progress(f"measuring {index.name}: recall@{options.k} against exact scans")
         measurement = measure_index(

@@ -70,7 +70,7 @@ class IndexMeasurement:
 
 def _column_sql(index: VectorIndex) -> str:
     """The indexed column as SQL: a plain name, else the index's own expression text."""
-    if _PLAIN_IDENTIFIER.match(index.column) or index.column.startswith("("):
+    if _PLAIN_IDENTIFIER.match(index.column) or index.column != index.base_column:
         return index.column
     return '"' + index.column.replace('"', '""') + '"'
 
@@ -84,6 +84,34 @@ def _perturbed(text: str, rng: random.Random) -> list[float]:
     norm = math.hypot(*values) or 1.0
     sigma = _PERTURBATION * norm / math.sqrt(len(values))
     return [v + rng.gauss(0.0, sigma) for v in values]
+
+
+def perturbed_query(text: str, rng: random.Random) -> str:
+    """A stored value's text (vector/halfvec `[…]`, sparsevec `{i:v,…}/dim`), moved a little:
+    a sparse vector keeps its non-zero positions, as a real query of that kind would."""
+    if not text.startswith("{"):
+        return _vector_text(_perturbed(text, rng))
+    body, _, dim = text.rpartition("/")
+    pairs = [pair.split(":") for pair in body.strip("{}").split(",") if pair]
+    if not pairs:
+        return text
+    moved = _perturbed(_vector_text([float(v) for _, v in pairs]), rng)
+    return (
+        "{" + ",".join(f"{i}:{v:.7g}" for (i, _), v in zip(pairs, moved, strict=True)) + "}/" + dim
+    )
+
+
+def query_operand(index: VectorIndex, column: VectorColumn, literal: str) -> str:
+    """The right side of `ORDER BY <indexed> <op> …` for a query vector: the literal cast to
+    the column's type, put through the index's expression when there is one (a halfvec cast,
+    binary_quantize, subvector), as the app's query must to use the index."""
+    cast = f"{literal}::{column.type_name}"
+    expression = index.column
+    if index.base_column is None or expression == index.base_column:
+        return cast
+    bare = re.escape(index.base_column)
+    reference = re.compile(rf'"{bare}"|(?<![\w."]){bare}(?![\w"])')
+    return reference.sub(lambda _m: f"({cast})", expression)
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -103,24 +131,31 @@ class _Runner:
         self.conn = conn
         self.index = index
         self.k = k
-        self.cast = column.type_name
+        self.column = column
         self.expr = _column_sql(index)
 
     def statement(self, query: _Query, filter_column: str | None) -> str:
         from psycopg import sql
 
-        where: sql.Composable = sql.SQL("")
+        conditions: list[sql.Composable] = []
+        if self.index.predicate:  # a partial index serves only the rows of its WHERE
+            conditions.append(sql.SQL("({})").format(sql.SQL(self.index.predicate)))
         if filter_column is not None:
-            where = sql.SQL(" WHERE {} = {}").format(
-                sql.Identifier(filter_column), sql.Literal(query.filter_value)
+            conditions.append(
+                sql.SQL("{} = {}").format(
+                    sql.Identifier(filter_column), sql.Literal(query.filter_value)
+                )
             )
-        statement = sql.SQL("SELECT ctid::text FROM {}{} ORDER BY {} {} {}::{} LIMIT {}").format(
+        where = (
+            sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
+        )
+        literal = sql.Literal(query.vector).as_string(self.conn)
+        statement = sql.SQL("SELECT ctid::text FROM {}{} ORDER BY {} {} {} LIMIT {}").format(
             sql.SQL(self.index.table),
             where,
             sql.SQL(self.expr),
             sql.SQL(self.index.operator or "<->"),
-            sql.Literal(query.vector),
-            sql.SQL(self.cast),
+            sql.SQL(query_operand(self.index, self.column, literal)),
             sql.Literal(self.k),
         )
         return statement.as_string(self.conn)
@@ -206,7 +241,7 @@ def sample_queries(
         )
     ).fetchall()
     rng = random.Random(seed)
-    return [_Query(_vector_text(_perturbed(text, rng)), value) for text, value in rows]
+    return [_Query(perturbed_query(text, rng), value) for text, value in rows]
 
 
 def measure_index(
@@ -222,9 +257,9 @@ def measure_index(
     filter_column: str | None = None,
     iterative_scans: bool = True,
 ) -> IndexMeasurement | None:
-    """None when there is nothing to measure (no rows, sparse vectors, unknown operator).
-    Runs inside the caller's transaction; leaves settings as they were (SET LOCAL, reset)."""
-    if index.operator is None or column.type_name == "sparsevec" or column.non_null == 0:
+    """None when there is nothing to measure (no rows, unknown operator). Runs inside the
+    caller's transaction; leaves settings as they were (SET LOCAL, reset)."""
+    if index.operator is None or column.non_null == 0:
         return None
     setting = "hnsw.ef_search" if index.method == "hnsw" else "ivfflat.probes"
     runner = _Runner(conn, index, column, k)

@@ -121,16 +121,13 @@ def lists_too_high(lists: int, rows: int) -> bool:
 def why_not_measured(index: VectorIndex, catalog: Catalog) -> str:
     if not index.valid:
         return "the index is INVALID (a failed CREATE INDEX CONCURRENTLY): queries never use it"
-    if index.partial:
-        return "a partial index: recall is not measured (its WHERE is not in the sampled query)"
-    column = next(
-        (c for c in catalog.columns if (c.table, c.column) == (index.table, index.column)), None
-    )
+    base = index.base_column or index.column
+    column = next((c for c in catalog.columns if (c.table, c.column) == (index.table, base)), None)
     if column is None:
-        return f"an expression index on {index.column}: recall is not measured"
+        return f"an expression index on {index.column} reads no single vector column: not measured"
     if column.non_null == 0:
-        return f"{index.table}.{index.column} holds no vectors yet: nothing to measure"
-    return f"{column.type_name} indexes are not measured"
+        return f"{index.table}.{column.column} holds no vectors yet: nothing to measure"
+    return f"{index.opclass} indexes are not measured"
 
 
 def _stale_centroids(index: VectorIndex, m: IndexMeasurement, catalog: Catalog) -> str:

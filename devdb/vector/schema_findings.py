@@ -178,13 +178,33 @@ def operator_findings(
             if has_index or operator not in _OPCLASS_SUFFIX:
                 continue
             where = next(u.where for u in usages if u.operator == operator)
+            expressions = [
+                i
+                for i in catalog.indexes
+                if i.table == column.table
+                and i.base_column == column.column
+                and i.column != column.column
+                and i.operator == operator
+                and i.valid
+            ]
+            message = (
+                f"the code orders by {column.column} {operator} ({where}) and no index of "
+                f"{column.table} serves it: every such query scans all {column.rows:,} rows"
+            )
+            if expressions:
+                # a quantised (halfvec, subvector) index is only used by a query that orders
+                # by the same expression
+                first = expressions[0]
+                message += (
+                    f"; {first.name} serves ORDER BY {first.column} {operator} … — order by "
+                    "that expression (the query vector cast the same way) to use it"
+                )
             report.add(
                 Finding(
                     "query-without-index",
                     "warning",
                     f"{column.table}.{column.column}",
-                    f"the code orders by {column.column} {operator} ({where}) and no index of "
-                    f"{column.table} serves it: every such query scans all {column.rows:,} rows",
+                    message,
                     _create_index_sql(column.table, column.column, column.type_name, operator),
                 )
             )

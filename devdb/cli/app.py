@@ -37,7 +37,17 @@ def _root(
 
 
 def _register() -> None:
-    from devdb.cli import backup, database, image, lifecycle, review, setup, snapshots, vector
+    from devdb.cli import (
+        backup,
+        branches,
+        database,
+        image,
+        lifecycle,
+        review,
+        setup,
+        snapshots,
+        vector,
+    )
 
     lifecycle.register(app)
     snapshots.register(app)
@@ -47,6 +57,7 @@ def _register() -> None:
     image.register(app)
     backup.register(app)
     vector.register(app)
+    branches.register(app)
 
 
 _register()

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devdb.branches.catalog import describe_current
 from devdb.errors import first_line
 from devdb.project.config import Config
 from devdb.server.checkout import Project, open_project
@@ -85,6 +86,7 @@ def status(config: Config) -> Status:
         engine_details=engine.describe(),
         env_file=config.rel(config.env_file),
     )
+    result.notes += [line for line in [describe_current(project)] if line]
     found = result.findings
     if len(result.heads) > 1:
         found.append(

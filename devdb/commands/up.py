@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from devdb.branches.onoff import follow_config
 from devdb.copies.databases import (
     create_database,
     database_exists,
@@ -89,6 +90,7 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
     sync = sync_env_file(project, server, write=False)
     if sync.changed:
         return None
+    follow_config(project)
     return UpResult(
         engine=project.engine_name,
         database=project.database,
@@ -252,6 +254,7 @@ def _cold(
         state.extra["extensions"] = extensions
         state.extra["provisioned"] = True
         project.save()
+        follow_config(project)
         timings["total"] = time.monotonic() - started
         return UpResult(
             engine=project.engine_name,

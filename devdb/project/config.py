@@ -148,6 +148,7 @@ _KNOWN_KEYS = {
     "backups_keep",
     "backup_max_age",
     "per_test_databases",
+    "branches",  # a database per git branch, read by devdb.branches.onoff
 }
 
 

@@ -363,6 +363,16 @@ def test_a_second_reader_keeps_the_users_own_value(tmp_path: Path) -> None:
         assert compose_env["DATABASE_URL"] == own and compose_env["EMBED_MODEL"] == "mine"
         app_env = dotenv_values(corpus.root / "api" / ".env")
         assert "@127.0.0.1:" in str(app_env["DATABASE_URL"])
+        # named once, with what to do, like a value kept in the app's own env file
+        said = [
+            line for line in (up.stdout + up.stderr).splitlines() if "DATABASE_URL in .env" in line
+        ]
+        assert len(said) == 1 and "10.9.8.7:5432" in said[0] and "Remove that line" in said[0], (
+            up.stdout + up.stderr
+        )
+        assert "password" not in said[0] and "mine" not in said[0]
+        again = devdb(corpus.root, "up", "--no-app", "--engine", "embedded")
+        assert again.returncode == 0 and "DATABASE_URL in .env" not in again.stdout + again.stderr
     finally:
         devdb(corpus.root, "destroy", "--yes", "--no-backup", timeout=120)
 

@@ -391,6 +391,51 @@ def test_a_configured_env_file_still_finds_the_other_readers(tmp_path: Path) -> 
     assert configured.env_readers == [root / ".env"]
 
 
+def test_compose_env_file_is_a_reader_without_any_settings_class(tmp_path: Path) -> None:
+    """An app reading os.environ only (no settings class names a file): compose's
+    env_file: still gets devdb's values, with env_file configured or discovered."""
+    root = write_tree(
+        tmp_path,
+        {
+            "compose.yaml": """\
+                services:
+                  api:
+                    build: ./api
+                    working_dir: /srv/api
+                    volumes: ["./api:/srv/api"]
+                    env_file: [infra/db.env]
+                    command: uvicorn main:app
+                """,
+            "api/main.py": "import os\n\nfrom fastapi import FastAPI\n\nURL = os.environ['DATABASE_URL']\napp = FastAPI()\n",
+            "api/alembic.ini": "[alembic]\nscript_location = migrations\n",
+        },
+    )
+    fresh = discover(root)
+    assert (
+        fresh.env_readers == [root / "infra" / "db.env"] and fresh.env_file not in fresh.env_readers
+    )
+    configured = discover(root, Configured(env_file=root / "api" / ".env"))
+    assert configured.env_readers == [root / "infra" / "db.env"]
+
+
+def test_an_alembic_ini_whose_layout_is_in_pyproject_is_found(tmp_path: Path) -> None:
+    """Alembic >= 1.16's pyproject template: alembic.ini holds only the URL and logging."""
+    root = write_tree(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nsqlalchemy.url = driver://u:p@h/d\n",
+            "pyproject.toml": '[project]\nname = "x"\n\n[tool.alembic]\nscript_location = "%(here)s/db"\n',
+            "db/env.py": "",
+            "docs/alembic.ini": "[alembic]\nsqlalchemy.url = driver://u:p@h/d\n",
+        },
+    )
+    found = discover(root)
+    assert found.alembic_ini == root / "alembic.ini"
+    assert any(
+        "pyproject.toml" in fact.evidence for fact in found.facts if fact.name == "alembic.ini"
+    )
+
+
 def test_a_configured_command_on_a_src_module_gets_its_pythonpath(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"src/shop/__init__.py": "", "src/shop/main.py": "app = None\n"})
     found = discover(

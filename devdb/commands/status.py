@@ -223,7 +223,19 @@ def _hash_findings(project: Project, result: Status) -> list[Finding]:
         f.kind in ("pending_migrations", "edited_migration", "unknown_revision", "multiple_heads")
         for f in result.findings
     )
-    if result.answering and not migration_finding and state.migrations_hash != migrations:
+    changed = state.migrations_hash not in (None, migrations)
+    if not result.running and not migration_finding and changed:
+        # no new revision, so an applied file (or env.py) changed: `up` stops on an edit
+        found.append(
+            Finding(
+                "migrations_changed",
+                "an applied migration or env.py changed since the last `devdb up`; the server "
+                "is stopped, so devdb cannot yet tell which (an edited migration needs reset)",
+                f"{RESET} (rebuilds from these files), or {UP} to see which changed",
+                "reset",
+            )
+        )
+    elif result.answering and not migration_finding and state.migrations_hash != migrations:
         message = (
             "devdb has not run this checkout's migrations on this database yet"
             if state.migrations_hash is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -373,12 +374,10 @@ class MigrationSession:
             import psycopg
 
             try:
+                from devdb.server.sessions import end_sessions
+
                 with psycopg.connect(url, connect_timeout=2, autocommit=True) as conn:
-                    conn.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name = %s",
-                        (self._app_name,),
-                    )
+                    end_sessions(conn, application_name=self._app_name)
                     revision = [
                         row[0] for row in conn.execute("SELECT version_num FROM alembic_version")
                     ]
@@ -432,10 +431,21 @@ class MigrationSession:
             module = err.get("module")
             what = f"module '{module}' is not installed" if module else msg
             message = f"Migrations could not start: {what}{at}"
-            hint = (
-                f"Install the app's dependencies into {self.target.python}, or set devdb's "
-                "`python` to the app's virtualenv."
+            missing_name = re.match(
+                r"cannot import name '([^']+)' from (?:partially initialized module )?'([^']+)'",
+                msg,
             )
+            if module is None and missing_name:
+                name, source = missing_name.groups()
+                hint = (
+                    f"{source} defines no {name}: a code error in the app (a renamed or removed "
+                    "name, or a circular import), not a missing package; fix that import."
+                )
+            else:
+                hint = (
+                    f"Install the app's dependencies into {self.target.python}, or set devdb's "
+                    "`python` to the app's virtualenv."
+                )
         elif kind == "missing_key":
             message = f"Migrations could not start: setting {err.get('key')} is not set{at}"
             hint = app_env

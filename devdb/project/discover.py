@@ -196,8 +196,7 @@ def _choose_env_file(
                 f"{how}, run from {shown(start_dir, root)}/ ({start_evidence})",
             )
         )
-    if found.env_file is None:
-        return
+    # compose `env_file:` is read even where no settings code names a file
     others = {p for p, _, _ in resolved} | set(compose_files)
     found.env_readers = sorted(p for p in others if p != found.env_file)
 
@@ -363,6 +362,7 @@ def discover(
         found.facts.append(
             Fact("env file", shown(found.env_file, root), f"no settings code names one; {reason}")
         )
+        found.env_readers = [p for p in found.env_readers if p != found.env_file]
 
     found.fixtures_dir = configured.fixtures_dir
     if found.fixtures_dir is None:

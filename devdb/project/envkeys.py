@@ -360,3 +360,26 @@ def read_credentials(key_map: KeyMap, values: Mapping[str, str]) -> ChosenCreden
         database=str(found["database"]) if found.get("database") else None,
         port=port_value if isinstance(port_value, int) else None,
     )
+
+
+def db_address(
+    role: str | None, value: str, file_values: Mapping[str, str], key_map: KeyMap
+) -> tuple[str, int] | None:
+    """(host, port) a DB value of a file points at, when it says."""
+    if role in ("url", "test_url"):
+        try:
+            parts = urlsplit(value)
+            host, port = parts.hostname, parts.port or 5432
+        except ValueError:
+            return None
+        return (host, port) if host else None
+    if role in ("host", "port"):
+        host = file_values.get(key_map.host or "", "") or "localhost"
+        port_text = file_values.get(key_map.port or "", "") or "5432"
+        if ":" in host and not key_map.port:
+            host, _, port_text = host.rpartition(":")
+        try:
+            return host, int(port_text)
+        except ValueError:
+            return None
+    return None

@@ -12,8 +12,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devdb.project.state import atomic_write, ensure_state_dir
+
+if TYPE_CHECKING:
+    from devdb.project.config import Config
 
 OWNED_FILE = "env-owned.json"
 HISTORY_PER_KEY = 20  # enough for many destroys and port moves; old entries fall off
@@ -59,6 +63,43 @@ class EnvOwnership:
         self.noted.append(digest)
         del self.noted[:-HISTORY_PER_KEY]
         return True
+
+    def reader_notices(
+        self, config: Config, server: tuple[str, int], values: Mapping[str, str]
+    ) -> list[str]:
+        """One line, the first time only, for each user value kept in another file the stack
+        reads (compose `env_file:`, the alembic folder's copy) that points at a server devdb
+        does not run: the app's own env file gets the same line where devdb writes it."""
+        from devdb.project.envfile import is_tracked, read_env_values
+        from devdb.project.envkeys import db_address, detect_key_map
+
+        host, port = server
+        ours = {(host, port), ("localhost", port)}
+        notices: list[str] = []
+        for reader in config.env_readers:
+            if reader == config.env_file or is_tracked(config.project_root, reader):
+                continue
+            in_file = read_env_values(reader, interpolate=False)
+            key_map = detect_key_map(in_file.keys(), config.env_keys)
+            for key, devdbs in values.items():
+                value = in_file.get(key)
+                if value is None or value == devdbs:
+                    continue
+                address = db_address(key_map.role_of(key), value, in_file, key_map)
+                if address in ours or not self.first_notice(key, value):
+                    continue
+                problem = (
+                    f"points at {address[0]}:{address[1]}, where devdb runs no server "
+                    f"(devdb's is on {host}:{port})"
+                    if address is not None
+                    else "differs from what devdb's server uses"
+                )
+                notices.append(
+                    f"{key} in {config.rel(reader)} is your own value and {problem}; the app's "
+                    f"{config.rel(config.env_file) if config.env_file else '.env'} has devdb's. "
+                    "Remove that line and devdb fills it on the next `devdb up`"
+                )
+        return notices
 
 
 def load_ownership(state_dir: Path) -> EnvOwnership:

@@ -101,6 +101,7 @@ def sync_env_file(project: Project, server: Server, *, write: bool = True) -> En
         notices = _foreign_server_notices(
             project, server, ownership, plan.values, plan.kept_user_values
         )
+        notices += ownership.reader_notices(config, (server.host, server.port), effective)
         ownership.record(path, effective)
         save_ownership(config.state_dir, ownership)
     return EnvSync(

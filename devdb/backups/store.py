@@ -252,14 +252,13 @@ def end_sessions(server: Server, database: str, application_name: str) -> None:
     was given): stopping the client is not enough when it runs inside a container."""
     import psycopg
 
+    from devdb.server import sessions
+
     with (
         contextlib.suppress(psycopg.Error),
         psycopg.connect(server.conninfo(database), connect_timeout=5, autocommit=True) as admin,
     ):
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            (application_name,),
-        )
+        sessions.end_sessions(admin, application_name=application_name)
 
 
 @dataclass

@@ -71,11 +71,7 @@ def take_backup(
     dest = directory / f"{name}.dump"
     progress(f"dumping {database} with the server's pg_dump ({project.engine_name})")
     outcome = parts.dump_database(project.engine, server, database, dest, progress)
-    image = None
-    if project.engine_name == "docker":
-        image = str(project.engine.describe().get("image") or "") or None
-    elif project.engine_name == "embedded":
-        image = project.engine.version_key()
+    image = project.engine.runs_from()
     info = BackupInfo(
         name=name,
         kind=kind,

@@ -75,7 +75,7 @@ def restore(
     with project_lock(config, progress):
         project = open_project(config)
         info = get_backup(config, name)
-        if not verify and project.engine_name == "external" and not allow_external:
+        if not verify and not project.engine.managed and not allow_external:
             raise DevdbError(
                 "refusing to restore over a database on an external server",
                 "pass --allow-external-restore if you really mean to replace it",

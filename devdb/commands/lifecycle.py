@@ -15,7 +15,7 @@ def down(config: Config) -> bool:
     """Stop the server, keep the data. False when nothing was running."""
     with project_lock(config):
         project = open_project(config, create=False)
-        if project.engine_name == "external":
+        if not project.engine.can_stop:
             raise DevdbError("devdb never stops an external server", "stop it where it runs")
         from devdb.commands.agent import stop_agent
 
@@ -30,7 +30,7 @@ def destroy(config: Config, progress: Progress = _noop, *, no_backup: bool = Fal
     with project_lock(config):
         project = open_project(config, create=False)
         others = _other_engines(project)
-        if project.engine_name == "external" and not others:
+        if not project.engine.managed and not others:
             raise DevdbError(
                 "devdb never destroys an external database",
                 "drop it yourself where it lives; devdb only forgets it with `rm -r .devdb`",
@@ -42,7 +42,7 @@ def destroy(config: Config, progress: Progress = _noop, *, no_backup: bool = Fal
         removed = project.engine.destroy()
         for engine in others:  # every engine this checkout used: nothing left running
             removed.extend(f"{item} ({engine.name})" for item in engine.destroy())
-        if project.engine_name == "external":
+        if not project.engine.managed:
             progress("the external server is left untouched; devdb forgets it")
         state_file = config.state_dir / "state.json"
         if state_file.exists():
@@ -83,13 +83,7 @@ def connection_env(config: Config) -> tuple[dict[str, str], str]:
     server = project.engine.server()
     if server is None:
         raise DevdbError("no database yet for this checkout", "run `devdb up` first")
-    return {
-        "PGHOST": server.host,
-        "PGPORT": str(server.port),
-        "PGUSER": server.user,
-        "PGPASSWORD": server.password,
-        "PGDATABASE": project.database,
-    }, project.database
+    return server.libpq_env(project.database), project.database
 
 
 def psql_binary() -> str:

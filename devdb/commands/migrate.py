@@ -21,7 +21,7 @@ class MigrateResult:
 
 def running_server(project: Project) -> Server:
     server = project.engine.server()
-    if server is None or (project.engine_name != "external" and not project.engine.is_running()):
+    if server is None or (project.engine.can_stop and not project.engine.is_running()):
         raise DevdbError("the database is not running", "run `devdb up --no-app` first")
     return server
 

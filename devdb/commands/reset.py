@@ -56,7 +56,6 @@ def remember_intent(project: Project) -> None:
     project.save()
 
 
-REJECTED = "rejected devdb's password"
 BUILDING = "__build_"  # templates.building_name: a template being built
 
 
@@ -81,30 +80,9 @@ def drop_build_leftovers(server: Server, database: str) -> list[str]:
 def wait_ready(
     project: Project, server: Server, progress: Progress, notes: list[str] | None = None
 ) -> Server:
-    """Readiness; a managed server that rejects devdb's password gets it set again through
-    its local socket (the data stays). One line says so when the server holds databases."""
-    from devdb.server.readiness import wait_until_ready
-
-    engine = project.engine
-
-    def ready(server: Server) -> None:
-        wait_until_ready(
-            server.conninfo(),
-            timeout=project.config.ready_timeout,
-            check_alive=engine.check_alive,
-            log_tail=engine.log_tail,
-        )
-
-    try:
-        ready(server)
-        return server
-    except DevdbError as exc:
-        if REJECTED not in exc.message or not engine.managed:
-            raise
-    progress("setting devdb's password through the server's local socket")
-    held = engine.repair_password()
-    server = engine.start(progress)
-    ready(server)
+    """The engine's readiness wait; one line says so when it had to set devdb's password again
+    on a server that holds databases."""
+    server, held = project.engine.wait_ready(server, project.config.ready_timeout, progress)
     if held:
         line = (
             "the server rejected devdb's password (state lost or replaced); it was set again "
@@ -118,7 +96,7 @@ def wait_ready(
 
 
 def guard_destructive(project: Project, *, allow_external: bool) -> None:
-    if project.engine_name == "external" and not allow_external:
+    if not project.engine.managed and not allow_external:
         raise DevdbError(
             "refusing to reset a database on an external server",
             "pass --allow-external-reset if you really mean to replace it",

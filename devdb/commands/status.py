@@ -75,8 +75,7 @@ def status(config: Config) -> Status:
     project = open_project(config, create=False)
     engine = project.engine
     server = engine.server()
-    external = project.engine_name == "external"
-    running = True if external else server is not None and engine.is_running()
+    running = not engine.can_stop or (server is not None and engine.is_running())
     result = Status(
         engine=project.engine_name,
         database=project.database,
@@ -138,7 +137,7 @@ def _database_findings(project: Project, server: Server, graph: Graph, result: S
         return
     result.unknown_revisions = [rev for rev in result.revision if rev not in graph]
     for drift in drift_between(project.config, graph, result.revision, recorded):
-        fix = RESET if project.engine_name != "external" else "rebuild or migrate it by hand"
+        fix = RESET if project.engine.managed else "rebuild or migrate it by hand"
         found.append(Finding(drift.kind, drift.message, fix, "reset"))
     if not result.unknown_revisions:
         _pending_finding(graph, result.revision, result)

@@ -30,7 +30,7 @@ def _reachable(project: Project) -> Server | None:
 
     from devdb.commands.reset import live_server
 
-    if project.engine_name == "external":
+    if not project.engine.managed:
         server = project.engine.server()
         if server is None:
             return None

@@ -68,7 +68,7 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
     if not state.port or state.migrations_hash != migrations or state.fixtures_hash != fixtures:
         return None
     configured_port = project.config.port
-    if project.engine_name == "external" or (configured_port and configured_port != state.port):
+    if not project.engine.managed or (configured_port and configured_port != state.port):
         return None  # a configured port elsewhere: the cold path moves the server
     import psycopg
 
@@ -159,7 +159,7 @@ def _cold(
     timings: dict[str, float] = {}
     notes = [project.engine_note] if project.engine_note else []
     engine = project.engine
-    external = project.engine_name == "external"
+    external = not engine.managed
     if external:
         _check_external_target(project)
 
@@ -281,7 +281,7 @@ def _early_template_build(
 ) -> MigrationSession | None:
     """A checkout never migrated here builds its template first: spawn that Alembic child now,
     so its imports (~0.7 s) overlap the wait for the server."""
-    if project.engine_name == "external" or project.state.migrations_hash is not None:
+    if not project.engine.managed or project.state.migrations_hash is not None:
         return None
     key = template_key(project, migrations, fixtures, project.state.extra["version_key"])
     return start_migrations(project, server, building_name(project.database, key))

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from devdb.copies.snapshots import ident
 from devdb.errors import DevdbError, first_line
+from devdb.server.sessions import end_sessions_and_wait
 
 if TYPE_CHECKING:
     from devdb.server.engines.base import Server
@@ -338,23 +339,8 @@ def sweep_abandoned(conn: Any, database: str, own_run: str) -> list[str]:
 
 
 def _drop(conn: Any, name: str) -> None:
-    _end_sessions(conn, name)
+    end_sessions_and_wait(conn, name)
     conn.execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
-
-
-def _end_sessions(conn: Any, name: str, timeout: float = 5.0) -> None:
-    """End the sessions on `name` and see them gone. A test's connection closed a moment
-    ago is usually still exiting, and DROP … WITH (FORCE) waits for it in 100 ms steps."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ended = conn.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        ).fetchone()[0]
-        if not ended:
-            return
-        time.sleep(0.002)
 
 
 def _move_to_disk(conn: Any, name: str, attempts: int = 3) -> None:
@@ -366,7 +352,7 @@ def _move_to_disk(conn: Any, name: str, attempts: int = 3) -> None:
 
     reason = ""
     for _ in range(attempts):
-        _end_sessions(conn, name)
+        end_sessions_and_wait(conn, name)
         try:
             conn.execute(f"ALTER DATABASE {ident(name)} SET TABLESPACE pg_default")
             return

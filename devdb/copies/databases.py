@@ -90,7 +90,7 @@ def live_server(project: Project) -> Server | None:
     import psycopg
 
     state = project.state
-    if project.engine_name == "external" or not state.port or not state.user or not state.password:
+    if not project.engine.managed or not state.port or not state.user or not state.password:
         return None
     server = Server("127.0.0.1", state.port, state.user, state.password)
     try:

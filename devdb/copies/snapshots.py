@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError
+from devdb.server.sessions import end_sessions
 
 if TYPE_CHECKING:
     from devdb.server.engines.base import Server
@@ -130,22 +131,12 @@ def _is_template(conn: Any, name: str) -> bool:
 def seal_template(server: Server, built: str, name: str) -> None:
     """Turn a freshly built database into the read-only template `name`."""
     with _connect(server) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (built,),
-        )
+        end_sessions(conn, database=built)
         with conn.transaction():
             conn.execute(f"ALTER DATABASE {ident(built)} RENAME TO {ident(name)}")
             conn.execute(
                 f"ALTER DATABASE {ident(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
             )
-
-
-def _terminate(conn: Any, name: str) -> None:
-    conn.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-        (name,),
-    )
 
 
 def swap_in(server: Server, database: str, replacement: str, keep_as: str | None) -> None:
@@ -162,7 +153,7 @@ def swap_in(server: Server, database: str, replacement: str, keep_as: str | None
         try:
             for attempt in range(50):
                 if present:
-                    _terminate(conn, database)
+                    end_sessions(conn, database=database)
                 try:
                     with conn.transaction():
                         if present:

@@ -189,9 +189,7 @@ def open_project(config: Config, *, create: bool = True) -> Project:
         port_configured=bool(config.port or tracked_port),
     )
     engine = make_engine(engine_name, config, spec)
-    database = state.database
-    if engine_name == "external":
-        database = getattr(engine, "database", None) or database
+    database = engine.named_database or state.database
     project = Project(
         config=config,
         state=state,

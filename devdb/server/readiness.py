@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from devdb.errors import DevdbError
 
+REJECTED = "rejected devdb's password"
+
 
 def wait_until_ready(
     conninfo: str,
@@ -39,7 +41,7 @@ def wait_until_ready(
             )
             if "password authentication failed" in last_error:
                 raise DevdbError(
-                    "the server rejected devdb's password (the data volume was made with another one)",
+                    f"the server {REJECTED} (the data volume was made with another one)",
                     "run `devdb destroy` to start clean, or restore the old .devdb/state.json",
                 ) from exc
         if check_alive is not None and time.monotonic() >= next_alive_check:

@@ -29,18 +29,7 @@ CHUNK = 1 << 20
 
 def tool_run(engine: Engine, server: Server, tool: str, args: list[str]) -> ToolRun:
     """How to run `tool` with this engine's own binaries (for external: a matching local one)."""
-    from devdb.server.engines.base import ToolRun
-
-    if engine.name != "external":
-        return engine.tool_command(tool, args)
-    binary = external_tool(tool, server_major(server))
-    env = {
-        "PGHOST": server.host,
-        "PGPORT": str(server.port),
-        "PGUSER": server.user,
-        "PGPASSWORD": server.password,
-    }
-    return ToolRun([binary, *args], env)
+    return engine.tool_command(tool, args)
 
 
 def server_major(server: Server) -> int:

@@ -33,7 +33,7 @@ def dev_target(config: Config, database: str | None = None) -> Target:
     from devdb.server.checkout import open_project
 
     project = open_project(config, create=False)
-    server = project.engine.server() if project.engine_name == "external" else live_server(project)
+    server = live_server(project) if project.engine.managed else project.engine.server()
     if server is None:
         raise DevdbError(
             "the dev database is not running", "start it with `devdb up --no-app`, or pass --url"

@@ -57,6 +57,18 @@ class Server:
             **extra,
         )
 
+    def libpq_env(self, database: str | None = None) -> dict[str, str]:
+        """The PG* variables that point libpq tools (psql, pg_dump) at this server."""
+        env = {
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+        }
+        if database is not None:
+            env["PGDATABASE"] = database
+        return env
+
     def url(self, database: str | None = None, scheme: str = "postgresql") -> str:
         from urllib.parse import quote
 
@@ -65,9 +77,53 @@ class Server:
 
 
 class Engine(abc.ABC):
+    """A PostgreSQL server and what devdb may do with it. Callers ask the capability flags
+    (`managed`, `can_stop`) and the methods below, never the engine's name."""
+
     name: str = "?"
-    #: devdb created this server and may wipe what is in it (with the usual confirmations)
+    #: devdb created this server and may wipe, reset, restore over or destroy what is in it;
+    #: its address and credentials are the ones remembered in state
     managed: bool = True
+    #: devdb may stop (and start) the server process
+    can_stop: bool = True
+
+    @property
+    def named_database(self) -> str | None:
+        """The database the engine's own address names (an external URL's path), if any."""
+        return None
+
+    def runs_from(self) -> str | None:
+        """What the server runs from, recorded with a backup (image, wheel build)."""
+        return None
+
+    def wait_ready(
+        self, server: Server, timeout: float, progress: Progress = _noop
+    ) -> tuple[Server, list[str]]:
+        """Wait for an authenticated `SELECT 1`. A managed server that rejects devdb's password
+        gets it set again through its local socket (data kept); returns the server and the
+        databases it held when that happened (empty otherwise)."""
+        from devdb.errors import DevdbError
+        from devdb.server.readiness import REJECTED, wait_until_ready
+
+        def ready(server: Server) -> None:
+            wait_until_ready(
+                server.conninfo(),
+                timeout=timeout,
+                check_alive=self.check_alive,
+                log_tail=self.log_tail,
+            )
+
+        try:
+            ready(server)
+            return server, []
+        except DevdbError as exc:
+            if REJECTED not in exc.message or not self.managed:
+                raise
+        progress("setting devdb's password through the server's local socket")
+        held = self.repair_password()
+        server = self.start(progress)
+        ready(server)
+        return server, held
 
     @abc.abstractmethod
     def start(self, progress: Progress = _noop) -> Server:

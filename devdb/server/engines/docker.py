@@ -335,6 +335,9 @@ psql -X -tA -U "$DEVDB_ROLE" -d postgres -c "{USER_DATABASES}"
             "port": self._bound_port(container),
         }
 
+    def runs_from(self) -> str | None:
+        return str(self.describe().get("image") or "") or None
+
     def version_key(self) -> str:
         container = self._container()
         image_id = container.attrs.get("Image", "") if container is not None else ""

@@ -322,9 +322,10 @@ class EmbeddedEngine(Engine):
         stats = os.statvfs(self.scratch)
         return ScratchSpace(str(self.scratch), stats.f_blocks * stats.f_frsize)
 
+    def runs_from(self) -> str | None:
+        return self.version_key()
+
     def tool_command(self, tool: str, args: list[str]) -> ToolRun:
         server = self.server()
-        env = {"PGPASSWORD": self.spec.password}
-        if server:
-            env.update(PGHOST=server.host, PGPORT=str(server.port), PGUSER=server.user)
+        env = server.libpq_env() if server else {"PGPASSWORD": self.spec.password}
         return ToolRun([str(pg_bin(tool)), *args], env)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -45,12 +44,17 @@ def parse_server_url(url: str) -> tuple[Server, str | None]:
 class ExternalEngine(Engine):
     name = "external"
     managed = False
+    can_stop = False
 
     def __init__(self, config: Config, spec: EngineSpec) -> None:
         url = spec.url or config.url
         if not url:
             raise DevdbError("the external engine needs a URL", "pass --url postgresql://…")
         self._server, self.database = parse_server_url(url)
+
+    @property
+    def named_database(self) -> str | None:
+        return self.database
 
     @property
     def is_local(self) -> bool:
@@ -90,15 +94,8 @@ class ExternalEngine(Engine):
         return None  # not ours to put directories on, and maybe on another machine
 
     def tool_command(self, tool: str, args: list[str]) -> ToolRun:
-        binary = shutil.which(tool)
-        if binary is None:
-            raise DevdbError(
-                f"{tool} is not on PATH", f"install a {tool} matching the server's major version"
-            )
-        env = {
-            "PGHOST": self._server.host,
-            "PGPORT": str(self._server.port),
-            "PGUSER": self._server.user,
-            "PGPASSWORD": self._server.password,
-        }
-        return ToolRun([binary, *args], env)
+        """A local binary of the server's own major version (pg_dump refuses a newer server)."""
+        from devdb.server.tools import external_tool, server_major
+
+        binary = external_tool(tool, server_major(self._server))
+        return ToolRun([binary, *args], self._server.libpq_env())

@@ -1,4 +1,5 @@
-"""The revision graph of the known migration files (from their revision/down_revision)."""
+"""The revision graph of the known migration files, read by devdb.project.revisions (the
+same reading as the warm path's in migrations/scripts.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devdb.lint.pysource import PySource
+from devdb.project.revisions import Declared, declared_in_source
 
 
 @dataclass
@@ -17,14 +19,15 @@ class Ancestry:
 class RevisionGraph:
     def __init__(self, sources: dict[Path, PySource]) -> None:
         self.sources = sources
+        self.declared = {path: _declared(src) for path, src in sources.items()}
         self.by_rev: dict[str, Path] = {}
-        for path, src in sources.items():
-            if src.revision:
-                self.by_rev.setdefault(src.revision, path)
+        for path, declared in self.declared.items():
+            if declared.revision:
+                self.by_rev.setdefault(declared.revision, path)
 
     def parents(self, path: Path) -> tuple[list[Path], bool]:
         """Known parent files, and whether every parent is known."""
-        downs = self.sources[path].down_revisions
+        downs = self.declared[path].down_revisions
         if downs is None:
             return [], False
         found = [self.by_rev[r] for r in downs if r in self.by_rev]
@@ -54,3 +57,12 @@ class RevisionGraph:
             complete &= ok
             stack.extend((p, False) for p in reversed(parents) if p not in seen)
         return Ancestry(order, complete)
+
+
+def _declared(src: PySource) -> Declared:
+    if src.syntax_error:
+        return Declared(None, None)
+    try:
+        return declared_in_source(src.text, str(src.path))
+    except (SyntaxError, ValueError):  # ValueError: null bytes, which read_source records
+        return Declared(None, None)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from devdb.errors import DevdbError, first_line
+from devdb.project import revisions as revision_graph
+from devdb.project.revisions import declared_in_source
 
 # Alembic loads every *.py in a versions folder except __init__.py and editor lock files.
 _IGNORED_NAME = re.compile(r"^(__init__\.py|\.#.*)$")
@@ -204,92 +206,37 @@ def revision_hashes(ini_path: Path) -> dict[str, str]:
 
 
 def parse_revision_ids(files: Iterable[Path]) -> dict[str, tuple[tuple[str, ...], Path]]:
-    """revision -> (down_revisions, path), from module-level literal assignments.
-
-    Fast path: a line-anchored regex plus ``ast.literal_eval`` of the value; files where
-    that is not conclusive (multi-line tuples, odd layouts) get a full ``ast.parse``.
-    Files without a literal ``revision`` are skipped (Alembic would ignore or reject them).
-    """
+    """revision -> (down_revisions, path), from module-level literal assignments
+    (devdb.project.revisions). Files without a literal ``revision`` are skipped (Alembic
+    would ignore or reject them); a down_revision that is not a literal counts as the base."""
     out: dict[str, tuple[tuple[str, ...], Path]] = {}
     for path in files:
         source = read_bytes(path).decode("utf-8", errors="replace")
-        values = _quick_values(source)
-        if values is None:
-            values = _ast_values(source, path)
-        rev = values.get("revision")
-        if not isinstance(rev, str):
-            continue
-        down = values.get("down_revision")
-        if isinstance(down, str):
-            downs: tuple[str, ...] = (down,)
-        elif isinstance(down, list | tuple):
-            downs = tuple(str(d) for d in down)
-        else:
-            downs = ()
-        out[rev] = (downs, path)
-    return out
-
-
-_ASSIGN = re.compile(
-    r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.+?)[ \t]*(?:#.*)?$", re.MULTILINE
-)
-
-
-def _quick_values(source: str) -> dict[str, Any] | None:
-    found: dict[str, Any] = {}
-    for name, value in _ASSIGN.findall(source):
-        if name in found:
-            return None  # assigned twice: let ast decide which one counts
         try:
-            found[name] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return None
-    return found if "revision" in found and "down_revision" in found else None
-
-
-def _ast_values(source: str, path: Path) -> dict[str, Any]:
-    try:
-        tree = ast.parse(source, filename=str(path))
-    except SyntaxError as exc:
-        raise DevdbError(
-            f"Migration {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
-        ) from exc
-    values: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                try:
-                    values[target.id] = ast.literal_eval(value)
-                except ValueError:
-                    values[target.id] = None
-    return values
+            declared = declared_in_source(source, str(path))
+        except SyntaxError as exc:
+            raise DevdbError(
+                f"Migration {path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+            ) from exc
+        if declared.revision is not None:
+            out[declared.revision] = (declared.down_revisions or (), path)
+    return out
 
 
 def ancestors(
     revisions: Mapping[str, tuple[tuple[str, ...], Path]], start: Iterable[str]
 ) -> set[str]:
     """`start` and every revision below it (what a database at `start` has applied)."""
-    seen: set[str] = set()
-    stack = list(start)
-    while stack:
-        rev = stack.pop()
-        if rev in seen or rev not in revisions:
-            continue
-        seen.add(rev)
-        stack.extend(revisions[rev][0])
-    return seen
+    return revision_graph.ancestors(_parents(revisions), start)
 
 
 def find_heads(revisions: Mapping[str, tuple[tuple[str, ...], Path]]) -> list[str]:
     """Revisions nobody revises: more than one means the branches need a merge."""
-    parents = {d for downs, _ in revisions.values() for d in downs}
-    return sorted(r for r in revisions if r not in parents)
+    return revision_graph.heads(_parents(revisions))
+
+
+def _parents(revisions: Mapping[str, tuple[tuple[str, ...], Path]]) -> dict[str, tuple[str, ...]]:
+    return {rev: downs for rev, (downs, _path) in revisions.items()}
 
 
 def unknown_revisions(db_revs: Iterable[str], known: Iterable[str]) -> list[str]:

@@ -76,3 +76,68 @@ def test_unreadable_files_are_no_evidence(tmp_path: Path) -> None:
 def test_any_requirement_lines_give_names_and_never_raise(lines: list[str]) -> None:
     for name in requirement_names(lines):
         assert name and name == name.lower() and " " not in name
+
+
+PSYCOPG2_BACKEND = {
+    "pyproject.toml": """
+        [project]
+        name = "{name}"
+        dependencies = ["sqlalchemy>=2", "psycopg2-binary", "alembic"]
+    """,
+    "alembic.ini": """
+        [alembic]
+        script_location = %(here)s/migrations
+    """,
+    "migrations/env.py": """
+        import os
+
+        from alembic import context
+        from sqlalchemy import create_engine, pool
+
+        engine = create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool)
+        if engine.dialect.driver != "psycopg2":  # what the project installs
+            raise RuntimeError(f"DATABASE_URL selects {engine.dialect.driver}, not psycopg2")
+        with engine.connect() as connection:
+            context.configure(connection=connection)
+            with context.begin_transaction():
+                context.run_migrations()
+    """,
+    "migrations/script.py.mako": "",
+    "migrations/versions/0001_items.py": """
+        from alembic import op
+
+        revision = "0001"
+        down_revision = None
+
+
+        def upgrade() -> None:
+            op.execute("CREATE TABLE items (id int PRIMARY KEY)")
+
+
+        def downgrade() -> None:
+            op.execute("DROP TABLE items")
+    """,
+}
+
+
+def test_a_psycopg2_backend_without_example_gets_a_psycopg2_url(tmp_path: Path) -> None:
+    import sys
+    import uuid
+
+    from dotenv import dotenv_values
+
+    from e2e_util import destroy, devdb
+
+    root = tmp_path / f"pg2-{uuid.uuid4().hex[:8]}"
+    files = dict(PSYCOPG2_BACKEND)
+    files["pyproject.toml"] = files["pyproject.toml"].replace("{name}", root.name) + (
+        f'\n[tool.devdb]\nengine = "embedded"\npython = "{sys.executable}"\n'
+    )
+    write_tree(root, files)
+    try:
+        up = devdb(root, "up", "--no-app")
+        assert up.returncode == 0, up.stderr
+        url = dotenv_values(root / ".env")["DATABASE_URL"] or ""
+        assert url.startswith("postgresql+psycopg2://"), url.split("@")[-1]
+    finally:
+        destroy(root)

@@ -118,10 +118,11 @@ def clone_env(project: Project) -> Callable[[Server, str], dict[str, str]]:
     The keys are found once; rendering is then cheap enough for every test.
     """
     from devdb.project.envkeys import DbParams, detect_key_map, render_db_values
-    from devdb.server.envsync import _template
+    from devdb.server.envsync import _template, url_scheme
 
     template, _, _ = _template(project)
     key_map = detect_key_map(template.keys(), project.config.env_keys)
+    scheme = url_scheme(project.config, [*key_map.url, *key_map.test_url], template)
     extra = {role: list(keys) for role, keys in key_map.extra.items()}
     for role in ("user", "password", "database", "host", "port"):
         extra.setdefault(role, []).extend(key_map.keys_for(f"test_{role}"))
@@ -153,6 +154,6 @@ def clone_env(project: Project) -> Callable[[Server, str], dict[str, str]]:
             database=database,
             test_database=database,
         )
-        return render_db_values(merged, params, template)
+        return render_db_values(merged, params, template, scheme)
 
     return render

@@ -254,6 +254,10 @@ def _scheme_and_query(template: str) -> tuple[str, str] | None:
     return parts.scheme, "&".join(kept)
 
 
+def has_postgres_scheme(value: str) -> bool:
+    return _scheme_and_query(value) is not None
+
+
 def build_url(scheme: str, params: DbParams, database: str, query: str = "") -> str:
     """A connection URL with every part quoted (the password is hex, but users pick names)."""
     host = f"[{params.host}]" if ":" in params.host else params.host
@@ -265,13 +269,16 @@ def build_url(scheme: str, params: DbParams, database: str, query: str = "") -> 
 
 
 def render_db_values(
-    key_map: KeyMap, params: DbParams, template_values: Mapping[str, str]
+    key_map: KeyMap,
+    params: DbParams,
+    template_values: Mapping[str, str],
+    default_scheme: str = "postgresql",
 ) -> dict[str, str]:
     """The value of every DB key in `key_map`, all consistent with `params`.
 
     `template_values` (the example's values) give each URL key its scheme/driver and query
-    string; a URL key without a usable example gets "postgresql" (a test URL key: the main
-    URL's scheme). A host key without a port key gets "host:port".
+    string; a URL key without a usable example gets `default_scheme` (a test URL key: the
+    main URL's scheme). A host key without a port key gets "host:port".
     """
     if key_map.has_test and params.test_database == params.database:
         raise DevdbError(
@@ -283,11 +290,11 @@ def render_db_values(
     for key in key_map.url:
         parsed = _scheme_and_query(template_values.get(key) or "")
         main_scheme = main_scheme or parsed
-        scheme, query = parsed or ("postgresql", "")
+        scheme, query = parsed or (default_scheme, "")
         values[key] = build_url(scheme, params, params.database, query)
     for key in key_map.test_url:
         parsed = _scheme_and_query(template_values.get(key) or "")
-        scheme, query = parsed or ((main_scheme[0], "") if main_scheme else ("postgresql", ""))
+        scheme, query = parsed or ((main_scheme[0], "") if main_scheme else (default_scheme, ""))
         values[key] = build_url(scheme, params, params.test_database, query)
 
     host_port = f"{params.host}:{params.port}"

@@ -10,6 +10,9 @@ from devdb.server.checkout import Project
 from devdb.server.engines.base import Server
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from devdb.project.config import Config
     from devdb.project.envkeys import KeyMap
     from devdb.project.envowned import EnvOwnership
 
@@ -55,7 +58,24 @@ def db_values(
         database=database or project.database,
         test_database=project.test_database,
     )
-    return render_db_values(key_map, params, template), declared, source
+    scheme = url_scheme(project.config, key_map.url, template)
+    return render_db_values(key_map, params, template, scheme), declared, source
+
+
+def url_scheme(config: Config, url_keys: list[str], template: Mapping[str, str]) -> str:
+    """The scheme for URL keys the template gives none (the project's documented or declared
+    driver, else plain `postgresql`); the files are read only when a key needs it."""
+    from devdb.project.envkeys import has_postgres_scheme
+
+    if all(has_postgres_scheme(template.get(key) or "") for key in url_keys):
+        return "postgresql"
+    from devdb.project.url_scheme import default_url_scheme
+
+    folders = [config.app_dir or config.project_root, config.project_root]
+    if config.alembic_ini is not None:
+        folders.append(config.alembic_ini.parent)
+    choice = default_url_scheme(folders, url_keys)
+    return choice.scheme if choice else "postgresql"
 
 
 def sync_env_file(project: Project, server: Server, *, write: bool = True) -> EnvSync:

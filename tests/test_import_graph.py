@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "devdb"
 
 # Lower rooms first. A module may import its own room and any room before it.
 ROOMS = (
-    ("errors", "faults", "background"),
+    ("errors", "faults", "background", "progress"),
     ("project",),
     ("server", "app", "lint"),
     ("migrations",),

@@ -26,8 +26,9 @@ from devdb.copies.templates import BOOKKEEPING as BOOKKEEPING
 from devdb.copies.templates import record_template_stats as record_template_stats
 from devdb.errors import DevdbError, first_line
 from devdb.migrations.scripts import ancestors
+from devdb.progress import Progress, silent
 from devdb.project.config import Config, require_alembic
-from devdb.server.checkout import Progress, Project, _noop
+from devdb.server.checkout import Project
 from devdb.server.engines.base import Server
 
 # Lint codes meaning "this migration can lose or rewrite data".
@@ -110,7 +111,7 @@ def guard_migrations(
     revision: str = "head",
     *,
     no_backup: bool = False,
-    progress: Progress = _noop,
+    progress: Progress = silent,
 ) -> GateResult | None:
     """Before an upgrade to `revision` (or any downgrade): a backup if it can lose data."""
     import psycopg
@@ -185,7 +186,7 @@ def guard_overwrite(
     action: str,
     detail: str = "",
     no_backup: bool = False,
-    progress: Progress = _noop,
+    progress: Progress = silent,
 ) -> GateResult | None:
     """Before `destroy`/`restore` replace the working database: a backup if it holds data
     the fixtures did not put there."""
@@ -206,7 +207,7 @@ def ensure_backup(
     action: str,
     reason: str,
     no_backup: bool = False,
-    progress: Progress = _noop,
+    progress: Progress = silent,
 ) -> GateResult:
     import psycopg
 

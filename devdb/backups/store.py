@@ -19,7 +19,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,18 +28,14 @@ from typing import TYPE_CHECKING, Any
 from devdb.background import InThread
 from devdb.copies.tablestats import CHECKSUM_METHOD, TableStat, scalar, table_stats
 from devdb.errors import DevdbError, first_line
+from devdb.progress import Progress, silent
 from devdb.server.tools import CHUNK, run_from_source, run_to_sink, tool_run
 
 if TYPE_CHECKING:
     from devdb.server.engines.base import Engine, Server
 
-Progress = Callable[[str], None]
 FORMAT = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def _noop(_: str) -> None:
-    return None
 
 
 # -- metadata ----------------------------------------------------------------------------
@@ -276,7 +272,7 @@ def dump_database(
     server: Server,
     database: str,
     dest: Path,
-    progress: Progress = _noop,
+    progress: Progress = silent,
 ) -> DumpOutcome:
     """pg_dump -Fc `database` into `dest` (atomically: a temp name, then a rename), with
     row counts and checksums taken from the same snapshot, concurrently."""
@@ -366,7 +362,7 @@ class RestoreOutcome:
 
 
 def restore_archive(
-    engine: Engine, server: Server, archive: Path, database: str, progress: Progress = _noop
+    engine: Engine, server: Server, archive: Path, database: str, progress: Progress = silent
 ) -> RestoreOutcome:
     """Create `database` (from template0) and pg_restore `archive` into it, hashing the file
     on the way. The caller checks `code` and `sha256`, and drops `database` on failure."""

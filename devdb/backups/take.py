@@ -9,8 +9,9 @@ from devdb.backups.store import BackupInfo, Verification
 from devdb.copies import tablestats
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
-from devdb.server.checkout import Progress, Project, _noop
+from devdb.server.checkout import Project
 from devdb.server.engines.base import Server
 
 VERIFY = "__verify_"
@@ -45,7 +46,7 @@ def take_backup(
     name: str | None = None,
     reason: str | None = None,
     suffix: str = "",
-    progress: Progress = _noop,
+    progress: Progress = silent,
 ) -> tuple[BackupInfo, list[str]]:
     """pg_dump the working database into the backups folder, write its metadata, and (for
     automatic backups) prune the oldest automatic ones. Returns (info, pruned names).
@@ -169,7 +170,7 @@ def _restore_checked(
 
 
 def verify_backup(
-    project: Project, server: Server, info: BackupInfo, progress: Progress = _noop
+    project: Project, server: Server, info: BackupInfo, progress: Progress = silent
 ) -> Verification:
     """Restore into a scratch database, compare, drop it; the result is recorded."""
     from devdb.copies import snapshots

@@ -18,8 +18,9 @@ from devdb.backups.take import take_backup as take_backup
 from devdb.backups.take import verify_backup as verify_backup
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
-from devdb.server.checkout import Progress, _noop, open_project, project_lock
+from devdb.server.checkout import open_project, project_lock
 
 
 @dataclass
@@ -36,7 +37,7 @@ class RestoreResult:
     backup_before: str | None = None  # the backup taken of the replaced data
 
 
-def backup(config: Config, name: str | None = None, progress: Progress = _noop) -> BackupInfo:
+def backup(config: Config, name: str | None = None, progress: Progress = silent) -> BackupInfo:
     """Take a manual backup of the working database (starting the server if needed)."""
     from devdb.commands.reset import ensure_server
 
@@ -60,7 +61,7 @@ def restore(
     name: str | None,
     *,
     verify: bool = False,
-    progress: Progress = _noop,
+    progress: Progress = silent,
     no_backup: bool = False,
     allow_external: bool = False,
     force_unmanaged: bool = False,

@@ -13,8 +13,9 @@ from devdb.commands.reset import ensure_server
 from devdb.copies import snapshots
 from devdb.copies.databases import create_database, ensure_extensions
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.project.config import Config, require_alembic
-from devdb.server.checkout import Progress, _noop, open_project, project_lock
+from devdb.server.checkout import open_project, project_lock
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, db_values
 
@@ -69,7 +70,7 @@ def _split_model_diffs(diffs: list[str]) -> tuple[list[str], list[str]]:
     return expected, real
 
 
-def check(config: Config, *, progress: Progress = _noop, models: bool = True) -> CheckReport:
+def check(config: Config, *, progress: Progress = silent, models: bool = True) -> CheckReport:
     from devdb.migrations.drift import check_single_head
     from devdb.migrations.runner import AlembicTarget, MigrationError, MigrationSession
 

@@ -6,8 +6,9 @@ import shutil
 from collections.abc import Iterator
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
-from devdb.server.checkout import Progress, Project, _noop, open_project, project_lock
+from devdb.server.checkout import Project, open_project, project_lock
 from devdb.server.engines import Engine
 
 
@@ -23,7 +24,7 @@ def down(config: Config) -> bool:
         return project.engine.stop()
 
 
-def destroy(config: Config, progress: Progress = _noop, *, no_backup: bool = False) -> list[str]:
+def destroy(config: Config, progress: Progress = silent, *, no_backup: bool = False) -> list[str]:
     """Remove the server, its data and devdb's state for this checkout (backups stay).
     First the backup gate: data the fixtures did not put there is backed up (the gate's
     line goes to `progress`), unless `no_backup`."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.project.config import Config, require_alembic
-from devdb.server.checkout import Progress, Project, _noop, open_project, project_lock
+from devdb.server.checkout import Project, open_project, project_lock
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, sync_env_file
 
@@ -27,7 +28,7 @@ def running_server(project: Project) -> Server:
 
 
 def migrate(
-    config: Config, revision: str = "head", progress: Progress = _noop, *, no_backup: bool = False
+    config: Config, revision: str = "head", progress: Progress = silent, *, no_backup: bool = False
 ) -> MigrateResult:
     from devdb.backups.gate import guard_migrations
     from devdb.migrations.drift import check_single_head, script_graph
@@ -61,7 +62,7 @@ def migrate(
         return MigrateResult(list(result.applied), list(result.current), result.seconds, notes)
 
 
-def seed(config: Config, progress: Progress = _noop) -> bool:
+def seed(config: Config, progress: Progress = silent) -> bool:
     from devdb.copies.fixtures import apply_fixtures, fixtures_hash
 
     if config.fixtures_dir is None or not config.fixtures_dir.is_dir():

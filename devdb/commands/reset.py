@@ -17,8 +17,9 @@ from devdb.copies.databases import live_server as live_server
 from devdb.copies.templates import current_hashes, ensure_template, template_key
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
-from devdb.server.checkout import Progress, Project, _noop, open_project, project_lock
+from devdb.server.checkout import Project, open_project, project_lock
 from devdb.server.engines.base import Server
 
 
@@ -106,7 +107,7 @@ def guard_destructive(project: Project, *, allow_external: bool) -> None:
 def reset(
     config: Config,
     *,
-    progress: Progress = _noop,
+    progress: Progress = silent,
     allow_external: bool = False,
     force_unmanaged: bool = False,
     keep_previous: bool = True,
@@ -130,7 +131,7 @@ def reset_project(
     project: Project,
     server: Server,
     *,
-    progress: Progress = _noop,
+    progress: Progress = silent,
     force_unmanaged: bool = False,
     keep_previous: bool = True,
     build_template: bool = True,
@@ -193,7 +194,7 @@ def reset_project(
     )
 
 
-def undo(config: Config, *, progress: Progress = _noop, allow_external: bool = False) -> str:
+def undo(config: Config, *, progress: Progress = silent, allow_external: bool = False) -> str:
     """Put the newest pre-reset copy back; the current database becomes a copy in turn."""
     with project_lock(config, progress):
         project = open_project(config)

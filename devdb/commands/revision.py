@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.project.config import Config, require_alembic
-from devdb.server.checkout import Progress, _noop, open_project, project_lock
+from devdb.server.checkout import open_project, project_lock
 from devdb.server.envsync import app_environment, db_values
 
 
@@ -19,7 +20,7 @@ class RevisionResult:
     fixed_pgvector_import: bool = False
 
 
-def revision(config: Config, message: str, *, progress: Progress = _noop) -> RevisionResult:
+def revision(config: Config, message: str, *, progress: Progress = silent) -> RevisionResult:
     from devdb.commands.lint import lint_config
     from devdb.commands.reset import live_server
     from devdb.lint import lint_files

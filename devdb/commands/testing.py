@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError, first_line
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
-from devdb.server.checkout import Progress, Project, _noop, open_project
+from devdb.server.checkout import Project, open_project
 from devdb.server.engines.base import Server
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _reachable(project: Project) -> Server | None:
     return live_server(project)
 
 
-def prepare_server(config: Config, progress: Progress = _noop) -> TestServer:
+def prepare_server(config: Config, progress: Progress = silent) -> TestServer:
     """`devdb up --no-app`, then the server's connection details.
 
     Concurrent callers (pytest-xdist workers) queue on the project lock inside `up`. When `up`
@@ -71,7 +72,7 @@ def prepare_server(config: Config, progress: Progress = _noop) -> TestServer:
     return TestServer(project, server, notes, {"up": time.monotonic() - started})
 
 
-def ensure_current_template(test_server: TestServer, progress: Progress = _noop) -> str:
+def ensure_current_template(test_server: TestServer, progress: Progress = silent) -> str:
     """The template for the migration files and fixtures on disk now (built once if missing)."""
     from devdb.copies.templates import current_hashes, ensure_template, template_key
 
@@ -86,7 +87,7 @@ def ensure_current_template(test_server: TestServer, progress: Progress = _noop)
 
 
 def scratch_tablespace(
-    test_server: TestServer, template: str, on_fallback: Progress = _noop, processes: int = 1
+    test_server: TestServer, template: str, on_fallback: Progress = silent, processes: int = 1
 ) -> ScratchRoom | None:
     """The tablespace in memory for per-test databases, made or repaired, and the copies of
     the template each of `processes` test processes may keep there; None: on disk. By config,

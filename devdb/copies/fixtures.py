@@ -19,12 +19,12 @@ import importlib.util
 import re
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress
 from devdb.server import bookkeeping as dbmeta
 
 SUFFIXES = (".sql", ".csv", ".py")
@@ -66,8 +66,6 @@ BEGIN
 END
 $devdb$
 """
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

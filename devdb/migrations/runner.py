@@ -18,21 +18,20 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress
 from devdb.server.bookkeeping import (
     SCHEMA as META_SCHEMA,  # devdb's bookkeeping: never a model diff
 )
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
 _TAIL_LINES = 30
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress
+from devdb.progress import silent as _noop
 from devdb.project.config import Config
 from devdb.project.state import State, ensure_state_dir, load_state, new_password, save_state
 from devdb.server.engines import Engine, EngineSpec, make_engine
@@ -17,12 +19,7 @@ if TYPE_CHECKING:
     from devdb.project.envkeys import ChosenCredentials
     from devdb.server.engines.base import Server
 
-Progress = Callable[[str], None]
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def _noop(_: str) -> None:
-    return None
 
 
 @dataclass

@@ -5,12 +5,12 @@ runs in one READ ONLY transaction and settings change with SET LOCAL only."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError, first_line
+from devdb.progress import Progress
 from devdb.vector.catalog import Catalog, read_catalog
 from devdb.vector.measure import IndexMeasurement, measure_index, pick_filter_column
 from devdb.vector.measured_findings import measurement_findings, sizing_findings, why_not_measured
@@ -27,8 +27,6 @@ from devdb.vector.usage import CodeScan, scan_code
 if TYPE_CHECKING:
     from devdb.project.config import Config
     from devdb.vector.target import Target
-
-Progress = Callable[[str], None]
 
 
 @dataclass

@@ -29,6 +29,7 @@ from devdb.project.config import Config, require_alembic
 from devdb.server.checkout import Progress, Project, _noop, open_project, project_lock
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, sync_env_file
+from devdb.server.timeline import mark as timing
 
 if TYPE_CHECKING:
     from devdb.migrations.runner import MigrationSession
@@ -163,25 +164,31 @@ def _cold(
     if external:
         _check_external_target(project)
 
+    timing("up: project model")
     remember_intent(project)  # engine and credentials on disk before a server is made with them
     fault_point("up_state_written")
+    timing("up: state written")
     mark = time.monotonic()
     server = engine.start(progress)
+    timing("up: engine.start")
     if not external:
         project.state.port = server.port
         project.state.extra["version_key"] = engine.version_key()
         project.save()
     fault_point("up_server_started")
     early = _early_template_build(project, server, migrations, fixtures)
+    timing("up: migration child spawned")
     try:
         progress(f"waiting for PostgreSQL on {server.host}:{server.port}")
         server = wait_ready(project, server, progress, notes)
         fault_point("up_ready")
+        timing("up: server ready")
         timings["server"] = time.monotonic() - mark
         if external:
             _ask_external(project, server, confirm)
         else:
             drop_build_leftovers(server, project.database)
+        timing("up: build leftovers checked")
         # the test database needs nothing else: made while the working one is migrated
         from devdb.background import InThread
 
@@ -225,9 +232,11 @@ def _cold(
             template, built = ensure_template(project, server, key, progress, early)
             early = None  # ensure_template released it
             fault_point("up_template_built")
+            timing("up: template built")
             fixtures_applied = built
             create_from(server, project.database, template)
             fault_point("up_database_created")
+            timing("up: database created from the template")
             progress(f"created database {project.database} from the template")
             from devdb.commands.reset import start_refill
             from devdb.copies.snapshots import spare_name
@@ -236,13 +245,17 @@ def _cold(
                 project, server, template, spare_name(project.database, key)
             )  # first reset
             applied = ["(template)"] if built else []
+            timing("up: refill started")
         if test_database is not None:
             test_database.result()
+        timing("up: test database")
         extensions = ensure_extensions(server, project.database, config.extensions, engine.name)
         timings["database"] = time.monotonic() - mark
+        timing("up: extensions")
 
         sync = sync_env_file(project, server)
         fault_point("up_env_written")
+        timing("up: env file")
         notes.extend(sync.notices)
         env = app_environment(project, sync.values)
 
@@ -256,6 +269,7 @@ def _cold(
         project.save()
         follow_config(project)
         timings["total"] = time.monotonic() - started
+        timing("up: state saved")
         return UpResult(
             engine=project.engine_name,
             database=project.database,

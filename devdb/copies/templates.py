@@ -20,6 +20,7 @@ from devdb.project.config import require_alembic
 from devdb.server.checkout import Progress, Project, _noop
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, db_values
+from devdb.server.timeline import mark as timing
 
 if TYPE_CHECKING:
     from devdb.migrations.runner import MigrationSession
@@ -144,9 +145,12 @@ def ensure_template(
             progress("building the template: migrations + fixtures, once")
             create_database(server, building)
             ensure_extensions(server, building, project.config.extensions, project.engine_name)
+            timing("template: database + extensions")
             migrate_and_seed(project, server, building, progress, session)
             session = None  # used up
+            timing("template: migrated and seeded")
             _seal(project, server, building, name)
+            timing("template: stats recorded, sealed")
         return name, True
     finally:
         if session is not None:

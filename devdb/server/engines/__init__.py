@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from devdb.server.engines.base import Engine, EngineSpec, Server
 
 if TYPE_CHECKING:
-    from devdb.project.config import Config
+    from devdb.server.engines.base import ServerSite
 
 __all__ = ["Engine", "EngineSpec", "Server", "docker_available", "make_engine"]
 
@@ -19,17 +19,17 @@ def docker_available() -> bool:
     return ping()
 
 
-def make_engine(name: str, config: Config, spec: EngineSpec) -> Engine:
+def make_engine(name: str, site: ServerSite, spec: EngineSpec) -> Engine:
     if name == "docker":
         from devdb.server.engines.docker import DockerEngine
 
-        return DockerEngine(config, spec)
+        return DockerEngine(site, spec)
     if name == "embedded":
         from devdb.server.engines.embedded import EmbeddedEngine
 
-        return EmbeddedEngine(config, spec)
+        return EmbeddedEngine(site, spec)
     if name == "external":
         from devdb.server.engines.external import ExternalEngine
 
-        return ExternalEngine(config, spec)
+        return ExternalEngine(site, spec)
     raise ValueError(name)

@@ -6,7 +6,8 @@ import abc
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from devdb.errors import DevdbError
@@ -16,6 +17,28 @@ Progress = Callable[[str], None]
 
 def _noop(_: str) -> None:
     return None
+
+
+class ServerSite(Protocol):
+    """All an engine reads of the project (the project Config has these): names and places,
+    never Alembic, env files or discovery."""
+
+    @property
+    def project_name(self) -> str: ...
+    @property
+    def project_root(self) -> Path: ...
+    @property
+    def resource_name(self) -> str:
+        """Container, volume and cluster names: unique per checkout."""
+
+    @property
+    def state_dir(self) -> Path: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def image_is_default(self) -> bool: ...
+    @property
+    def url(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from docker import DockerClient
     from docker.models.containers import Container
 
-    from devdb.project.config import Config
+    from devdb.server.engines.base import ServerSite
 
 LABEL_PROJECT = "devdb.project"
 LABEL_PATH = "devdb.path"
@@ -66,14 +66,14 @@ def ping() -> bool:
 class DockerEngine(Engine):
     name = "docker"
 
-    def __init__(self, config: Config, spec: EngineSpec) -> None:
+    def __init__(self, site: ServerSite, spec: EngineSpec) -> None:
         self.spec = spec
-        self.container_name = config.resource_name
-        self.volume_name = f"{config.resource_name}-data"
-        self.image = config.image
-        self.image_is_default = config.image_is_default
-        self.labels = {LABEL_PROJECT: config.project_name, LABEL_PATH: str(config.project_root)}
-        self.password_file = config.state_dir / "docker-postgres-password"
+        self.container_name = site.resource_name
+        self.volume_name = f"{site.resource_name}-data"
+        self.image = site.image
+        self.image_is_default = site.image_is_default
+        self.labels = {LABEL_PROJECT: site.project_name, LABEL_PATH: str(site.project_root)}
+        self.password_file = site.state_dir / "docker-postgres-password"
         self._docker: DockerClient | None = None
 
     @property

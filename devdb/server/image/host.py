@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devdb.errors import DevdbError
-from devdb.server.image.recipe import BUSYBOX, LOCALE_DIR, Progress, last_line, noop
+from devdb.progress import Progress
+from devdb.progress import silent as noop
+from devdb.server.image.recipe import BUSYBOX, LOCALE_DIR, last_line
 
 
 def check_host() -> None:

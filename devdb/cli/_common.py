@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.console import Console
 
+from devdb.cli import options
 from devdb.cli.application import APP, Exit
 from devdb.cli.plain import print_json as print_json  # the commands import it from here
 
@@ -23,7 +24,7 @@ T = TypeVar("T")
 out = Console(highlight=False, soft_wrap=True)  # data for scripts: stdout
 err = Console(stderr=True, highlight=False)  # people: progress, notes, errors
 
-ProjectOpt = typer.Option(None, "--project", "-C", help="Project folder (default: found from cwd).")
+ProjectOpt = typer.Option(None, *options.PROJECT, help="Project folder (default: found from cwd).")
 
 
 def _engine_choice(value: str | None) -> str | None:
@@ -42,10 +43,10 @@ EngineOpt = typer.Option(
     callback=_engine_choice,
 )
 UrlOpt = typer.Option(None, "--url", help="External server URL (implies --engine external).")
-JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
-YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+JsonOpt = typer.Option(False, *options.JSON, help="Print JSON on stdout (nothing else).")
+YesOpt = typer.Option(False, *options.YES, help="Do not ask for confirmation.")
 NoBackupOpt = typer.Option(
-    False, "--no-backup", help="Skip the automatic backup before a destructive step (says so)."
+    False, *options.NO_BACKUP, help="Skip the automatic backup before a destructive step (says so)."
 )
 
 

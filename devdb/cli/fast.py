@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from devdb.cli import options
 from devdb.cli.plain import paint, print_json, say, step
 
 
@@ -31,23 +32,21 @@ class PlainUp(NamedTuple):
     no_app: bool
 
 
-_ALIASES = {"-y": "--yes"}
-
-
 def _parse(
-    argv: list[str], command: str, flags: tuple[str, ...]
+    argv: list[str], command: str, flags: tuple[tuple[str, ...], ...]
 ) -> tuple[set[str], Path | None] | None:
-    """(flags given, --project DIR) of `devdb <command>` with only these flags, else None."""
+    """(flags given, by their long name; --project DIR) of `devdb <command>` with only these
+    flags (devdb.cli.options), else None."""
     if not argv or argv[0] != command:
         return None
+    names = {name: names[0] for names in flags for name in names}
     given: set[str] = set()
     project: Path | None = None
     args = iter(argv[1:])
     for arg in args:
-        arg = _ALIASES.get(arg, arg)
-        if arg in flags:
-            given.add(arg)
-        elif arg in ("--project", "-C"):
+        if arg in names:
+            given.add(names[arg])
+        elif arg in options.PROJECT:
             value = next(args, None)
             if not value:
                 return None
@@ -61,7 +60,7 @@ def _parse(
 
 def parse_plain_reset(argv: list[str]) -> PlainReset | None:
     """The options of a plain `reset --yes`, or None when the typer app should handle argv."""
-    parsed = _parse(argv, "reset", ("--yes", "--json", "--no-backup"))
+    parsed = _parse(argv, "reset", options.FAST_RESET)
     if parsed is None or "--yes" not in parsed[0]:
         return None
     given, project = parsed
@@ -70,7 +69,7 @@ def parse_plain_reset(argv: list[str]) -> PlainReset | None:
 
 def parse_plain_up(argv: list[str]) -> PlainUp | None:
     """The options of an `up` this module may serve, or None."""
-    parsed = _parse(argv, "up", ("--no-app", "--json"))
+    parsed = _parse(argv, "up", options.FAST_UP)
     if parsed is None:
         return None
     given, project = parsed

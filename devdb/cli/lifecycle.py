@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from devdb.cli import options
 from devdb.cli._common import (
     EngineOpt,
     JsonOpt,
@@ -34,9 +35,9 @@ def up(
     project: Path | None = ProjectOpt,
     engine: str | None = EngineOpt,
     url: str | None = UrlOpt,
-    no_app: bool = typer.Option(False, "--no-app", help="Stop after migrations and fixtures."),
+    no_app: bool = typer.Option(False, *options.NO_APP, help="Stop after migrations and fixtures."),
     as_json: bool = typer.Option(
-        False, "--json", help="Print the result as JSON on stdout; implies --no-app."
+        False, *options.JSON, help="Print the result as JSON on stdout; implies --no-app."
     ),
     reset_on_drift: bool = typer.Option(
         False, "--reset-on-drift", help="Rebuild the database when it drifted from the code."

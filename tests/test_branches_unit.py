@@ -1,18 +1,26 @@
-"""Branch database names, the hook's text and what counts as a branch switch: pure logic."""
+"""Branch database names, the hook's text and place, what counts as a branch switch (no database)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from devdb.branches.catalog import database_for, incoming_name
+from devdb.branches.git import current_branch, hooks_dir
 from devdb.branches.hook import (
     BEGIN,
     CREATED,
     END,
+    install,
+    installed,
+    uninstall,
     with_block,
     with_pre_commit_entry,
     without_block,
@@ -115,3 +123,65 @@ def test_the_line_the_hook_prints() -> None:
         "devdb: database for feature-x (cloned from main at 0007, +1 migration) in 0.21 s; "
         "a running app must reconnect"
     )
+
+
+# -- where the hook goes: real git repositories, no database ---------------------------------
+def _git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    done = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "commit", "-q", "--allow-empty", "-m", "first")
+    return root
+
+
+def test_the_hook_goes_where_core_hooks_path_says(repository: Path) -> None:
+    _git(repository, "config", "core.hooksPath", "githooks")
+    change = install(repository)
+    assert change.path == repository / "githooks" / "post-checkout"
+    assert os.access(change.path, os.X_OK)
+    assert installed(repository)
+    assert [c.path for c in uninstall(repository)] == [change.path]
+    assert not change.path.exists() and not installed(repository)
+
+
+def test_worktrees_share_the_common_hooks_folder(repository: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    _git(repository, "worktree", "add", "-q", "-b", "side", str(other))
+    assert hooks_dir(other) == hooks_dir(repository) == (repository / ".git" / "hooks").resolve()
+    assert current_branch(other) == "side" and current_branch(repository) == "main"
+
+
+def test_a_project_using_pre_commit_gets_a_stage_entry_not_a_hook(repository: Path) -> None:
+    config = repository / ".pre-commit-config.yaml"
+    original = "repos:\n- repo: https://example.com/hooks\n  rev: v1\n  hooks:\n  - id: x\n"
+    config.write_text(original)
+    change = install(repository)
+    assert (
+        change.how == "pre-commit" and "pre-commit install --hook-type post-checkout" in change.note
+    )
+    assert not (repository / ".git" / "hooks" / "post-checkout").exists()
+    assert "- repo: local\n" in config.read_text()
+    uninstall(repository)
+    assert config.read_text() == original
+
+
+def test_the_hook_in_a_checkout_devdb_never_ran_in_says_nothing(repository: Path) -> None:
+    (repository / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "devdb", "branches", "_switch", "a", "b", "1"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

@@ -34,7 +34,8 @@ def prune(config: Config, *, keep: int | None = None, dry_run: bool = False) -> 
         server = live_server(project)
         if server is None:
             raise DevdbError("the database server is not running", "start it with `devdb up`")
-        rows = catalog.rows(project, server, local_branches(root), merged_branches(root))
+        branches = local_branches(root)
+        rows = catalog.rows(project, server, branches, merged_branches(root))
         chosen: list[Pruned] = []
         waiting = [row for row in rows if not row.current]
         for row in waiting:
@@ -50,4 +51,9 @@ def prune(config: Config, *, keep: int | None = None, dry_run: bool = False) -> 
             drop(server, pruned.database)
             catalog.forget(project, pruned.branch)
             project.save()
+        listed = {row.branch for row in rows} | {catalog.current(project)}
+        for branch in list(catalog.record(project)["known"]):
+            if branch not in listed and branch not in branches:  # its database went earlier
+                catalog.forget(project, branch)
+        project.save()
         return chosen

@@ -102,6 +102,11 @@ def switch(
             catalog.record(project)["current"] = branch
             project.save()
             return None
+        if project.engine_name == "external":
+            raise DevdbError(
+                "branch databases live on devdb's own server, not an external one",
+                "`devdb branches off` removes the hook",
+            )
         from devdb.copies.databases import live_server
 
         server = live_server(project)

@@ -696,3 +696,81 @@ def test_any_bytes_give_an_error_or_a_plan_holding_the_db_values(
         if key in plan.db_keys and key not in plan.kept_user_values:
             assert reread[key] == value
     assert set(plan.db_keys) == set(_FUZZ_DB_VALUES)  # no declared keys: all are written
+
+
+# --- pinned to python-dotenv ------------------------------------------------------------------
+
+_KEYS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,8}", fullmatch=True)
+_BARE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r'\"#\\ \t$"), max_size=12)
+_ANY = st.text(st.characters(codec="utf-8", exclude_characters="\r$"), max_size=12)
+
+
+@st.composite
+def _dotenv_lines(draw: st.DrawFn) -> str:
+    """One valid python-dotenv line in the styles real env files use."""
+    kind = draw(st.sampled_from(["binding", "binding", "binding", "comment", "blank", "bare"]))
+    if kind == "comment":
+        return "# " + draw(
+            st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=12)
+        )
+    if kind == "blank":
+        return ""
+    key = draw(_KEYS)
+    head = ("export " if draw(st.booleans()) else "") + key
+    if kind == "bare":
+        return head
+    head += draw(st.sampled_from(["=", " = ", "= ", " ="]))
+    style = draw(st.sampled_from(["bare", "single", "double"]))
+    if style == "bare":
+        value = draw(_BARE)
+    elif style == "single":
+        value = "'" + draw(_ANY).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    else:
+        value = '"' + draw(_ANY).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    comment = draw(st.sampled_from(["", "  # note", " # devdb"]))
+    return head + value + (comment if value or style != "bare" else "")
+
+
+_DOTENV_TEXT = st.lists(_dotenv_lines(), max_size=8).map(lambda lines: "\n".join(lines) + "\n")
+
+
+def _dotenv_reads(text: str) -> dict[str, str]:
+    import io
+
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@settings(max_examples=150, deadline=None)
+@given(_DOTENV_TEXT)
+def test_the_parse_is_python_dotenvs_on_any_valid_file(text: str) -> None:
+    from devdb.project.envfile import _parse, _values
+
+    entries = _parse(text, Path(".env"), strict=True)
+    assert "".join(entry.text for entry in entries) == text  # every character kept
+    # a bare `KEY` line unsets an earlier value for devdb; python-dotenv gives it None
+    assert _values(entries) == _dotenv_reads(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    _DOTENV_TEXT, st.text(st.characters(codec="utf-8", exclude_characters="\r\x00$"), max_size=16)
+)
+def test_a_rewritten_value_reads_back_and_the_rest_of_the_line_stays(text: str, new: str) -> None:
+    from devdb.project.envfile import _parse, _render_line, _split_line
+
+    entries = _parse(text, Path(".env"), strict=True)
+    for index, entry in enumerate(entries):
+        key = entry.binding.key
+        if key is None:
+            continue
+        line = _render_line(entry.text, key, new)
+        head, tail, _eol = _split_line(entry.text)
+        assert line.startswith(head) and line.rstrip("\n").endswith(tail)
+        rewritten = "".join(e.text if i != index else line for i, e in enumerate(entries))
+        # line by line as python-dotenv reads it: this binding holds `new`, the others as before
+        after = [
+            (e.binding.key, e.binding.value) for e in _parse(rewritten, Path(".env"), strict=True)
+        ]
+        before = [(e.binding.key, e.binding.value) for e in entries]
+        assert after == [*before[:index], (key, new), *before[index + 1 :]]

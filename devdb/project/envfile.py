@@ -162,6 +162,8 @@ def quote_value(value: str) -> str:
     return f'"{escaped}"'
 
 
+# python-dotenv parses (parse_stream) but cannot rewrite in place: set_key rewrites the line
+# whole (quotes, `export`, the inline comment go) and a Binding has no span of its value.
 def _split_line(original: str) -> tuple[str, str, str]:
     """(text up to and including "=", text after the value, line ending) of a binding."""
     eol_match = re.search(r"(\r\n|\n|\r)$", original)

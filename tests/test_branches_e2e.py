@@ -272,7 +272,10 @@ def test_a_stopped_server_does_not_fail_the_checkout(on_main: Path) -> None:
         (line,) = hook_lines(switched)
         assert line.startswith("devdb: branch database not switched: the database server is not")
         assert len(switched.stderr.strip().splitlines()) == 2  # git's own line and ours
-        git(root, "switch", "main")
+        assert "git switch main && devdb up --no-app && git switch while-stopped" in line
+        notes = json.loads(devdb(root, "status", "--json").stdout)["notes"]
+        assert any("still holds branch main's data, but while-stopped" in n for n in notes)
+        assert hook_lines(git(root, "switch", "main")) == []  # back where the data is
     finally:
         devdb(root, "up", "--no-app", check=True)
     assert "app" in databases(root)

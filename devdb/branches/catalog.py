@@ -123,6 +123,15 @@ def describe_current(project: Project) -> str | None:
     here = current(project)
     if here is None:
         return None
+    from devdb.branches.git import current_branch
+
     others = [b for b in project.state.extra.get(STATE_KEY, {}).get("known", {}) if b != here]
     kept = f"; {len(others)} other branch database(s) kept (devdb branches)" if others else ""
+    checked_out = current_branch(project.config.project_root)
+    if checked_out not in (None, here):  # the hook could not switch (server stopped?)
+        return (
+            f"database {project.database} still holds branch {here}'s data, but {checked_out} "
+            f"is checked out: `git switch {here} && devdb up --no-app && git switch "
+            f"{checked_out}` brings {checked_out}'s"
+        )
     return f"database {project.database} holds branch {here}'s data{kept}"

@@ -113,7 +113,8 @@ def switch(
         if server is None:
             raise DevdbError(
                 f"the database server is not running, so the database still holds {leaving}'s data",
-                f"start it (`devdb up --no-app`), then `git checkout {branch}` again",
+                f"to bring {branch}'s: `git switch {leaving} && devdb up --no-app && "
+                f"git switch {branch}`",
             )
         return _switch(project, server, leaving, branch, started)
 

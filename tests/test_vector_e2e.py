@@ -17,7 +17,9 @@ import pytest
 
 from devdb.server.engines.base import Server
 
-from e2e_util import destroy, devdb, make_demo_project, write_tree
+from e2e_util import destroy, devdb, make_demo_project, server_of, write_tree
+
+pytestmark = pytest.mark.xdist_group("vector")
 
 APP_CODE = '''
 SEARCH = """
@@ -109,11 +111,29 @@ def _fill(project: Path, url: str, spec: str, rows: int, *extra: str) -> dict[st
     return json.loads(result.stdout)
 
 
+@pytest.fixture(scope="module", params=["embedded", "docker"])
+def case_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A pgvector server on each engine: the session's embedded one, or the server a demo
+    project's `up` starts on Docker."""
+    if request.param == "embedded":
+        yield request.getfixturevalue("pg_server")
+        return
+    image = request.getfixturevalue("offline_image")
+    root = make_demo_project(tmp_path_factory.mktemp("vector-docker"), engine="docker", image=image)
+    try:
+        devdb(root, "up", "--no-app", check=True)
+        yield server_of(root)
+    finally:
+        destroy(root)
+
+
 @pytest.fixture(scope="module")
-def cases(pg_server: Server, project: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def cases(case_server: Server, project: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """The database of every case, and doctor's JSON report over it."""
-    for name in _database(pg_server):
-        url = pg_server.url(name)
+    for name in _database(case_server):
+        url = case_server.url(name)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(
                 "CREATE TABLE items (id bigserial PRIMARY KEY, owner_id int NOT NULL,"
@@ -247,13 +267,13 @@ def test_recall_is_measured_against_exact_scans(cases: tuple[str, dict[str, Any]
 
 
 def test_raising_ef_search_does_not_lower_recall(
-    pg_server: Server, cases: tuple[str, dict[str, Any]]
+    case_server: Server, cases: tuple[str, dict[str, Any]]
 ) -> None:
     from devdb.vector.catalog import read_catalog
     from devdb.vector.measure import measure_index
 
     name, _ = cases
-    with psycopg.connect(pg_server.conninfo(name)) as conn:
+    with psycopg.connect(case_server.conninfo(name)) as conn:
         catalog = read_catalog(conn, "items")
         index = next(i for i in catalog.indexes if i.name == "items_cosine")
         (column,) = catalog.columns
@@ -301,15 +321,15 @@ def test_filtered_query_recall_collapses_without_iterative_scan(
 
 
 def test_text_report_names_each_figure_and_fix(
-    pg_server: Server, project: Path, cases: tuple[str, dict[str, Any]]
+    case_server: Server, project: Path, cases: tuple[str, dict[str, Any]]
 ) -> None:
     name, _ = cases
-    result = devdb(project, "vector", "doctor", "--url", pg_server.url(name), "--table", "items")
+    result = devdb(project, "vector", "doctor", "--url", case_server.url(name), "--table", "items")
     assert result.returncode == 1
     assert "error   opclass-mismatch items_l2:" in result.stdout
     assert "fix: DROP INDEX CONCURRENTLY items_l2;" in result.stdout
     assert "early_ivfflat" not in result.stdout  # --table items only
-    assert pg_server.password not in result.stdout + result.stderr
+    assert case_server.password not in result.stdout + result.stderr
 
 
 def _vectors_digest(server: Server, database: str) -> str:
@@ -457,17 +477,17 @@ def test_an_empty_ivfflat_is_reported_stale(cases: tuple[str, dict[str, Any]]) -
 
 
 def test_doctor_needs_no_write(
-    pg_server: Server, project: Path, cases: tuple[str, dict[str, Any]]
+    case_server: Server, project: Path, cases: tuple[str, dict[str, Any]]
 ) -> None:
     """On a database where every transaction is read only (as on a standby) doctor reports
     the same findings: it never writes."""
     name, report = cases
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+    with psycopg.connect(case_server.conninfo(), autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
     try:
-        result = devdb(project, "vector", "doctor", "--url", pg_server.url(name), "-f", "json")
+        result = devdb(project, "vector", "doctor", "--url", case_server.url(name), "-f", "json")
     finally:
-        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        with psycopg.connect(case_server.conninfo(), autocommit=True) as conn:
             conn.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
 
     def found(report: dict[str, Any]) -> set[tuple[str, str]]:

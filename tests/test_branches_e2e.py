@@ -300,3 +300,21 @@ def test_round_trip_on_docker(tmp_path: Path, offline_image: str) -> None:
         assert "docker-main@example.com" in emails(root)
     finally:
         destroy(root)
+
+
+def test_branches_true_in_the_config_turns_the_hook_on_at_up(on_main: Path) -> None:
+    root = on_main
+    hook = root / ".git" / "hooks" / "post-checkout"
+    pyproject = root / "pyproject.toml"
+    original = pyproject.read_text()
+    devdb(root, "branches", "off", check=True)
+    assert not hook.exists()
+    pyproject.write_text(original + "branches = true\n")
+    try:
+        devdb(root, "up", "--no-app", check=True)
+        assert hook.exists() and "branches _switch" in hook.read_text()
+        listing = devdb(root, "branches", check=True)
+        assert "main (checked out)" in listing.stdout
+    finally:
+        pyproject.write_text(original)
+    devdb(root, "branches", "on", check=True)

@@ -1,7 +1,10 @@
 """Alembic worker, run by path with the APP's interpreter: ``python _child.py REQ_FD RES_FD``.
 
 Standalone on purpose: the app's virtualenv may not have devdb installed, so this imports
-only the stdlib, alembic and sqlalchemy (and must stay Python 3.8 compatible).
+only the stdlib, alembic and sqlalchemy (and must stay Python 3.8 compatible). One file for
+the same reason, although longer than most: a sibling module could only be imported with
+this folder on sys.path, where runner.py and scripts.py would shadow an app's own modules
+of those names.
 
 Protocol: JSON lines. Requests are read from REQ_FD, events and results are written to
 RES_FD. stdin/stdout/stderr belong to env.py and the migrations (they print, call

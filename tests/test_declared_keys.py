@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from devdb.project.declared_keys import compose_keys, find_declared_keys
+from devdb.project.compose import compose_keys
+from devdb.project.declared_keys import find_declared_keys
 
 from e2e_util import write_tree
 

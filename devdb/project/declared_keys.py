@@ -2,7 +2,8 @@
 
 Three places, read without importing the app: BaseSettings classes (pydantic-settings, v1
 or v2, found with `ast`), the compose file's app service (`environment:`, `${VAR}`
-interpolations, `env_file:`), and literal `os.environ`/`os.getenv` look-ups. A settings
+interpolations, `env_file:`; read by devdb.project.compose), and literal
+`os.environ`/`os.getenv` look-ups. A settings
 class that reads an env file and forbids extra keys (pydantic-settings' default) makes its
 own keys the only ones: anything else in that file would fail validation.
 """
@@ -11,28 +12,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from devdb.project.tree import walk_files
+from devdb.project.compose import compose_keys, compose_values
+from devdb.project.tree import add_keys, shown_path, walk_files
 
-COMPOSE_NAMES = (
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-    "compose.override.yaml",
-    "compose.override.yml",
-    "docker-compose.override.yaml",
-    "docker-compose.override.yml",
-)
-_DB_IMAGE = re.compile(r"(^|/)(postgres|postgis|pgvector|timescaledb|timescale|supabase/postgres)")
-_DB_SERVICE_NAMES = {"db", "postgres", "postgresql", "database", "pg", "pgvector"}
-_APP_SERVICE_NAMES = {"app", "api", "backend", "web", "server", "service"}
-# `${VAR}`, `${VAR:-default}`, `${VAR?err}`, `$VAR`; `$$` is a literal dollar.
-_INTERPOLATION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _MAX_PY_FILES = 5000
 
@@ -47,211 +33,6 @@ class DeclaredKeys:
 
     def __bool__(self) -> bool:
         return bool(self.keys)
-
-
-def _add(keys: list[str], new: Iterable[str]) -> None:
-    seen = {key.upper() for key in keys}
-    for key in new:
-        if key and key.upper() not in seen:
-            seen.add(key.upper())
-            keys.append(key)
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
-
-# --- compose ---------------------------------------------------------------------------
-
-
-def _compose_files(app_dir: Path, project_root: Path) -> list[Path]:
-    """The compose files of the nearest folder (app dir up to the project root) having one."""
-    folders = [app_dir]
-    if app_dir.is_relative_to(project_root):
-        folders += [p for p in app_dir.parents if p.is_relative_to(project_root)]
-    if project_root not in folders:
-        folders.append(project_root)
-    for folder in folders:
-        found = [folder / name for name in COMPOSE_NAMES if (folder / name).is_file()]
-        if found:
-            return found
-    return []
-
-
-def _interpolated(value: object) -> list[str]:
-    if not isinstance(value, str):
-        return []
-    return [a or b for a, b in _INTERPOLATION.findall(value.replace("$$", ""))]
-
-
-def _is_db_service(name: str, service: dict[str, Any]) -> bool:
-    image = service.get("image")
-    if isinstance(image, str) and _DB_IMAGE.search(image.lower()):
-        return True
-    return name.lower() in _DB_SERVICE_NAMES and "build" not in service
-
-
-def _depends_on(service: dict[str, Any]) -> list[str]:
-    depends = service.get("depends_on") or []
-    if isinstance(depends, dict):
-        return [str(name) for name in depends]
-    if isinstance(depends, list):
-        return [str(name) for name in depends]
-    return []
-
-
-def _as_mapping(environment: object) -> dict[str, object]:
-    if isinstance(environment, dict):
-        return {str(key): value for key, value in environment.items()}
-    if isinstance(environment, list):
-        pairs = (str(item).partition("=") for item in environment)
-        return {key.strip(): (value if sep else None) for key, sep, value in pairs}
-    return {}
-
-
-def _as_items(value: object) -> list[object]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _merge_service(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Compose's merge of an override file: environment merged, env_file appended."""
-    merged = {**base, **override}
-    if "environment" in base and "environment" in override:
-        merged["environment"] = {
-            **_as_mapping(base["environment"]),
-            **_as_mapping(override["environment"]),
-        }
-    if "env_file" in base and "env_file" in override:
-        merged["env_file"] = _as_items(base["env_file"]) + _as_items(override["env_file"])
-    return merged
-
-
-def _environment_keys(service: dict[str, Any]) -> list[str]:
-    keys: list[str] = []
-    environment = service.get("environment") or {}
-    if isinstance(environment, dict):
-        for key, value in environment.items():
-            _add(keys, [str(key)])
-            _add(keys, _interpolated(value))
-    elif isinstance(environment, list):
-        for item in environment:
-            if isinstance(item, str):
-                key, _, value = item.partition("=")
-                _add(keys, [key.strip()])
-                _add(keys, _interpolated(value))
-    return keys
-
-
-def _env_file_keys(service: dict[str, Any], base: Path, notes: list[str]) -> list[str]:
-    from dotenv import dotenv_values
-
-    entries = service.get("env_file") or []
-    if not isinstance(entries, list):
-        entries = [entries]
-    keys: list[str] = []
-    for entry in entries:
-        path = entry.get("path") if isinstance(entry, dict) else entry
-        if not isinstance(path, str):
-            continue
-        env_path = base / path
-        if env_path.is_file():
-            try:
-                _add(keys, dotenv_values(env_path, interpolate=False))
-            except (OSError, UnicodeDecodeError):
-                notes.append(f"cannot read {env_path}")
-    return keys
-
-
-def compose_keys(app_dir: Path, project_root: Path) -> tuple[list[str], str, list[str]]:
-    """(keys, source, notes) from the app service of the nearest compose file(s)."""
-    found, notes = _app_service(app_dir, project_root)
-    if found is None:
-        return [], "", notes
-    name, service, path = found
-    keys = _environment_keys(service)
-    _add(keys, _env_file_keys(service, path.parent, notes))
-    return keys, f"compose service '{name}' in {_rel(path, project_root)}", notes
-
-
-def compose_values(app_dir: Path, project_root: Path) -> dict[str, str]:
-    """Literal values the app service sets (they carry the URL's scheme and driver)."""
-    found, _ = _app_service(app_dir, project_root)
-    if found is None:
-        return {}
-    environment = _as_mapping(found[1].get("environment") or {})
-    return {
-        key: value
-        for key, value in environment.items()
-        if isinstance(value, str) and "$" not in value
-    }
-
-
-def _app_service(
-    app_dir: Path, project_root: Path
-) -> tuple[tuple[str, dict[str, Any], Path] | None, list[str]]:
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        """Compose's own tags: `!reset` empties a value, `!override` replaces it."""
-
-    def override(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-        if isinstance(node, yaml.MappingNode):
-            return loader.construct_mapping(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node, deep=True)
-        return loader.construct_scalar(node)
-
-    Loader.add_constructor("!reset", lambda loader, node: None)
-    Loader.add_constructor("!override", override)
-
-    notes: list[str] = []
-    services: dict[str, tuple[dict[str, Any], Path]] = {}
-    for path in _compose_files(app_dir, project_root):
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            notes.append(f"cannot parse {_rel(path, project_root)}")
-            continue
-        if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
-            continue
-        for key, service in data["services"].items():
-            name = str(key)
-            if not isinstance(service, dict):
-                continue
-            if name in services:  # an override file
-                services[name] = (_merge_service(services[name][0], service), services[name][1])
-            else:
-                services[name] = (service, path)
-    db_names = {name for name, (svc, _) in services.items() if _is_db_service(name, svc)}
-
-    def score(item: tuple[int, str]) -> tuple[int, int]:
-        index, name = item
-        service = services[name][0]
-        points = 4 * bool(db_names & set(_depends_on(service)))
-        points += 2 * ("build" in service)
-        points += name.lower() in _APP_SERVICE_NAMES
-        return (points, -index)
-
-    candidates = [
-        (index, name)
-        for index, (name, (service, _)) in enumerate(services.items())
-        if name not in db_names and ("build" in service or db_names & set(_depends_on(service)))
-    ]
-    if not candidates:
-        return None, notes
-    _, name = max(candidates, key=score)
-    service, path = services[name]
-    return (name, service, path), notes
-
-
-def app_service(anchor: Path, project_root: Path) -> tuple[str, dict[str, Any], Path] | None:
-    """(name, service, compose file) of the app's service in the nearest compose file(s)."""
-    return _app_service(anchor, project_root)[0]
 
 
 # --- python sources ------------------------------------------------------------------------
@@ -421,7 +202,7 @@ def _settings_keys(
         try:
             return ast.parse(text, filename=str(path))
         except (SyntaxError, ValueError):
-            notes.append(f"cannot parse {_rel(path, project_root)}")
+            notes.append(f"cannot parse {shown_path(path, project_root)}")
             return None
 
     classes: dict[str, _Class] = {}
@@ -487,22 +268,22 @@ def _settings_keys(
 
         for item in fields.values():
             if item.aliases:
-                _add(keys, [env_name(alias) for alias in item.aliases])
+                add_keys(keys, [env_name(alias) for alias in item.aliases])
                 continue
             nested = classes.get(item.annotation)
             if isinstance(delimiter, str) and delimiter and nested is not None:
                 sub_fields, _ = fields_and_config(nested)
-                _add(
+                add_keys(
                     keys,
                     [env_name(f"{prefix}{item.name}{delimiter}{sub}") for sub in sub_fields],
                 )
             else:
-                _add(keys, [env_name(prefix + item.name)])
+                add_keys(keys, [env_name(prefix + item.name)])
     by_file: dict[Path, list[str]] = {}
     for cls in leaves:
         by_file.setdefault(cls.path, []).append(cls.node.name)
     source = "; ".join(
-        f"{', '.join(names)} in {_rel(path, project_root)}" for path, names in by_file.items()
+        f"{', '.join(names)} in {shown_path(path, project_root)}" for path, names in by_file.items()
     )
     return keys, source, forbids, notes
 
@@ -550,7 +331,7 @@ def environ_keys(sources: list[tuple[Path, str]]) -> tuple[list[str], int]:
         found = [name for node in ast.walk(tree) if (name := _lookup_name(node))]
         if found:
             files += 1
-            _add(keys, found)
+            add_keys(keys, found)
     return keys, files
 
 
@@ -567,19 +348,19 @@ def find_declared_keys(app_dir: Path, project_root: Path) -> DeclaredKeys:
     result.notes += notes
     parts: list[str] = []
     if keys:
-        _add(result.keys, keys)
+        add_keys(result.keys, keys)
         parts.append(source)
         result.forbids_extra = forbids
     if not result.forbids_extra:
         keys, source, notes = compose_keys(app_dir, project_root)
         result.notes += notes
         if keys:
-            _add(result.keys, keys)
+            add_keys(result.keys, keys)
             parts.append(source)
             result.values = compose_values(app_dir, project_root)
         keys, files = environ_keys(sources)
         if keys:
-            _add(result.keys, keys)
+            add_keys(result.keys, keys)
             parts.append(f"env look-ups in {files} file{'s' if files != 1 else ''}")
     result.source = "; ".join(parts)
     return result

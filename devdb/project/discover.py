@@ -202,7 +202,7 @@ def _choose_env_file(
 
 
 def _compose_env_files(root: Path, anchor: Path) -> list[Path]:
-    from devdb.project.declared_keys import app_service
+    from devdb.project.compose import app_service
 
     try:
         service_found = app_service(anchor, root)

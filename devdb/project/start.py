@@ -329,7 +329,7 @@ def _dockerfiles(files: _Files) -> list[Start]:
 
 
 def _compose(files: _Files, anchor: Path) -> Start | None:
-    from devdb.project.declared_keys import app_service
+    from devdb.project.compose import app_service
 
     service_found = app_service(anchor, files.root)
     if service_found is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SKIP_DIRS = {
@@ -41,3 +41,20 @@ def walk_files(root: Path, max_depth: int = 4) -> Iterator[Path]:
                 elif entry.is_file():
                     yield Path(entry.path)
         level = next_level
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """`path` as the user sees it: relative to the project root when under it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def add_keys(keys: list[str], new: Iterable[str]) -> None:
+    """Append the env key names of `new` that `keys` lacks (compared case-insensitively)."""
+    seen = {key.upper() for key in keys}
+    for key in new:
+        if key and key.upper() not in seen:
+            seen.add(key.upper())
+            keys.append(key)

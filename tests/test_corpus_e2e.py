@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import site
+import socket
 import subprocess
 import sys
 import time
@@ -272,6 +273,25 @@ def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
                     child.kill()
                     child.wait()
     assert answered, f"devdb up: the app never answered {url}:\n{log.read_text()[-2000:]}"
+    port = urlsplit(url).port
+    assert port is not None and _port_free(port), (
+        f"devdb up exited and left the app listening on port {port}:\n{log.read_text()[-2000:]}"
+    )
+
+
+def _port_free(port: int) -> bool:
+    """The app went with `devdb up` (a leftover would hold the port for the next case)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+        time.sleep(0.1)  # the app's own exit after SIGINT: polled, bounded
 
 
 def _record_time(case: str, seconds: float) -> None:

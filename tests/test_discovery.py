@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from devdb.project.commands import from_line, from_words
 from devdb.project.discover import Configured, discover
+from devdb.project.dockerfile import host_path, read_dockerfile
 from devdb.project.envreaders import readers_in
 from devdb.project.interpreter import choose_interpreter, requires_python_problem
-from devdb.project.start import host_path, read_dockerfile
 
 from e2e_util import write_tree
 

@@ -318,3 +318,35 @@ def test_branches_true_in_the_config_turns_the_hook_on_at_up(on_main: Path) -> N
     finally:
         pyproject.write_text(original)
     devdb(root, "branches", "on", check=True)
+
+
+def test_two_worktrees_switch_at_once_each_on_its_own_server(on_main: Path) -> None:
+    root = on_main
+    other = root.parent / f"{root.name}-worktree"
+    created = git(root, "worktree", "add", "-q", "-b", "wt-base", str(other), "main")
+    assert hook_lines(created) == []  # devdb never ran in the new worktree: nothing to do
+    try:
+        devdb(other, "up", "--no-app", check=True)
+        add_user(other, "worktree-row@example.com")
+        for name in ("wt-one", "wt-two"):
+            git(root, "branch", name, "main")
+        env = {**os.environ, **GIT_ENV}
+        racing = [
+            subprocess.Popen(
+                ["git", "switch", "-q", branch],
+                cwd=where,
+                env=env,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for where, branch in ((root, "wt-one"), (other, "wt-two"))
+        ]
+        outputs = [process.communicate(timeout=120)[1] for process in racing]
+        assert [process.returncode for process in racing] == [0, 0], outputs
+        assert all("database for wt-" in out for out in outputs), outputs
+        assert "worktree-row@example.com" in emails(other)
+        assert "worktree-row@example.com" not in emails(root)
+        assert db_url(root) != db_url(other)  # its own server
+    finally:
+        destroy(other)
+        git(root, "worktree", "remove", "--force", str(other))

@@ -350,3 +350,19 @@ def test_two_worktrees_switch_at_once_each_on_its_own_server(on_main: Path) -> N
     finally:
         destroy(other)
         git(root, "worktree", "remove", "--force", str(other))
+
+
+def test_reset_and_its_collection_leave_other_branches_databases(on_main: Path) -> None:
+    from devdb.copies.snapshots import collect
+
+    from e2e_util import server_of
+
+    root = on_main
+    git(root, "switch", "-q", "-c", "kept-through-reset")
+    git(root, "switch", "-q", "main")
+    kept = {name for name in databases(root) if "__branch_" in name}
+    assert kept
+    reset = devdb(root, "reset", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    collect(server_of(root), "app", keep_key="none", keep_templates=1, keep_prev=0)
+    assert kept <= databases(root)

@@ -185,3 +185,12 @@ def test_the_hook_in_a_checkout_devdb_never_ran_in_says_nothing(repository: Path
         timeout=60,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_the_hook_command_names_the_project_folder_and_the_detached_choice() -> None:
+    from devdb.branches.hook import switch_command
+
+    assert switch_command(".").endswith("devdb branches _switch")
+    assert switch_command("apps/api", detached=True).endswith(
+        "branches _switch --project apps/api --detached"
+    )

@@ -169,16 +169,19 @@ def _cold(
     fault_point("up_state_written")
     timing("up: state written")
     mark = time.monotonic()
-    server = engine.start(progress)
-    timing("up: engine.start")
-    if not external:
-        project.state.port = server.port
-        project.state.extra["version_key"] = engine.version_key()
-        project.save()
-    fault_point("up_server_started")
-    early = _early_template_build(project, server, migrations, fixtures)
-    timing("up: migration child spawned")
+    early: MigrationSession | None = None
     try:
+        server = engine.start(progress)
+        timing("up: engine.start")
+        if not external:
+            project.state.port = server.port
+            project.state.extra["version_key"] = engine.version_key()
+            project.save()
+        fault_point("up_server_started")
+        # not before the start: on 2 cores its imports slow initdb (CPU-bound) as much as
+        # they gain (measured with bench up_reset --quick)
+        early = _early_template_build(project, server, migrations, fixtures)
+        timing("up: migration child spawned")
         progress(f"waiting for PostgreSQL on {server.host}:{server.port}")
         server = wait_ready(project, server, progress, notes)
         fault_point("up_ready")

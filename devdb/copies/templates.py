@@ -108,8 +108,10 @@ def migrate_and_seed(
         session.close()
         raise
     session.release()
+    timing("migrations: upgrade head (Alembic child)")
     if config.fixtures_dir is not None and config.fixtures_dir.is_dir():
         apply_fixtures(server.conninfo(database), config.fixtures_dir, progress=progress)
+        timing("migrations: fixtures")
     with psycopg.connect(server.conninfo(database)) as conn:
         set_meta(conn, "migration_hashes", revision_hashes(require_alembic(config)))
     return list(result.current)

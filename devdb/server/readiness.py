@@ -20,8 +20,8 @@ def wait_until_ready(
     timeout: float = 60.0,
     check_alive: Callable[[], None] | None = None,
     log_tail: Callable[[], str] | None = None,
-    first_delay: float = 0.02,
-    max_delay: float = 0.05,
+    first_delay: float = 0.01,
+    max_delay: float = 0.01,
 ) -> float:
     """Poll with exponential backoff; returns seconds waited. Raises DevdbError on timeout."""
     import psycopg

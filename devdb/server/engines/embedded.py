@@ -26,6 +26,7 @@ from devdb.server.engines.base import (
     port_is_free,
     port_taken,
 )
+from devdb.server.timeline import mark as timing
 
 if TYPE_CHECKING:
     from devdb.server.engines.base import ServerSite
@@ -74,6 +75,7 @@ class EmbeddedEngine(Engine):
         self.logfile = self.home / "server.log"
         self.port_file = self.home / "port"
         self.scratch = SHARED_MEMORY / site.resource_name
+        self._process: subprocess.Popen[bytes] | None = None  # the postmaster this one started
 
     # -- running as root: the server needs an unprivileged system user -----------------
     def _run_as(self) -> dict[str, Any]:
@@ -126,10 +128,12 @@ class EmbeddedEngine(Engine):
         self.home.mkdir(parents=True, exist_ok=True)
         run_as = self._run_as()
         self._chown(self.home)
+        timing("embedded: server user and home")
         created = False
         if not (self.data / "PG_VERSION").exists():
             progress("initialising a new cluster (embedded engine)")
             self._initdb(run_as)
+            timing("embedded: initdb")
             created = True
             fault_point("up_server_created")
         if self.is_running():
@@ -148,7 +152,7 @@ class EmbeddedEngine(Engine):
             port = self._choose_port()
             progress(f"starting PostgreSQL on 127.0.0.1:{port}")
             self.port_file.write_text(str(port))  # before the start: a running server has a port
-            self._pg_ctl_start(f"-c listen_addresses=127.0.0.1 -p {port}", run_as)
+            self._launch(port, run_as)
         except BaseException:
             if created:  # a first start that failed (port taken, Ctrl-C) leaves no cluster
                 self.stop()
@@ -158,6 +162,30 @@ class EmbeddedEngine(Engine):
 
     def _moved(self, port: int) -> bool:
         return bool(self.spec.port_configured and self.spec.port and port != self.spec.port)
+
+    def _launch(self, port: int, run_as: dict[str, Any]) -> None:
+        """The postmaster in a session of its own, without `pg_ctl -w` (which polls in 100 ms
+        steps): the caller's readiness wait polls tighter, and check_alive sees it die."""
+        with self.logfile.open("ab") as log:
+            self._process = subprocess.Popen(
+                [
+                    str(pg_bin("postgres")),
+                    "-D",
+                    str(self.data),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-c",
+                    "unix_socket_directories=",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # a Ctrl-C in devdb's terminal is not the server's
+                close_fds=True,
+                **run_as,
+            )
 
     def _pg_ctl_start(self, options: str, run_as: dict[str, Any], socket_dir: str = "") -> None:
         result = subprocess.run(
@@ -295,7 +323,17 @@ class EmbeddedEngine(Engine):
         return removed
 
     def check_alive(self) -> None:
-        if (self.data / "PG_VERSION").exists() and not self.is_running() and self.logfile.exists():
+        process = self._process
+        if process is not None and process.poll() is not None:
+            raise DevdbError(
+                f"the embedded server exited: {self.log_tail(1).strip()}", f"see {self.logfile}"
+            )
+        if (
+            process is None
+            and (self.data / "PG_VERSION").exists()
+            and not self.is_running()
+            and self.logfile.exists()
+        ):
             raise DevdbError(
                 f"the embedded server exited: {self.log_tail(1).strip()}", f"see {self.logfile}"
             )

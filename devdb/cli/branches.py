@@ -13,7 +13,8 @@ branches_app = typer.Typer(
     name="branches",
     help=(
         "A database per git branch: `git switch` brings the branch's schema and data.\n\n"
-        "Example: devdb branches on"
+        "Without a command: list branch, database, revision, size, last used, gone from git.\n\n"
+        "Examples: devdb branches on · devdb branches · devdb branches prune --keep 3"
     ),
     invoke_without_command=True,
 )
@@ -84,7 +85,7 @@ def listing(
     out.print(table)
 
 
-@branches_app.command()
+@branches_app.command(short_help="Install the git post-checkout hook (chains an existing one).")
 def on(
     detached: bool = typer.Option(
         False, "--detached", help="A detached HEAD gets its own database too."
@@ -105,7 +106,7 @@ def on(
         err.print(f"[dim]{change.note}[/]")
 
 
-@branches_app.command()
+@branches_app.command(short_help="Remove exactly what `on` added; the databases stay.")
 def off(project: Path | None = ProjectOpt) -> None:
     """Remove exactly what `devdb branches on` added. Branch databases stay (prune drops them).
 
@@ -122,7 +123,7 @@ def off(project: Path | None = ProjectOpt) -> None:
         )
 
 
-@branches_app.command()
+@branches_app.command(short_help="Drop databases of deleted/merged branches (and beyond --keep N).")
 def prune(
     keep: int | None = typer.Option(
         None, "--keep", "-k", help="Also keep only the N most recently used branch databases."

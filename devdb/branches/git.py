@@ -17,6 +17,11 @@ def git(root: Path, *args: str) -> str:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DevdbError(f"git {' '.join(args)} did not run: {exc}", "is git installed?") from None
+    if done.returncode != 0 and "not a git repository" in done.stderr:
+        raise DevdbError(
+            f"{root} is not in a git repository",
+            "branch databases follow git's branches: use them in a git checkout",
+        )
     if done.returncode != 0:
         detail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         raise DevdbError(f"git {' '.join(args)} failed: {detail[0]}", "is this a git checkout?")

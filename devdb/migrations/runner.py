@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from devdb.errors import DevdbError
+from devdb.migrations.failures import MigrationError as MigrationError
+from devdb.migrations.failures import describe_failure
 from devdb.progress import Progress
 from devdb.server.bookkeeping import (
     SCHEMA as META_SCHEMA,  # devdb's bookkeeping: never a model diff
@@ -83,35 +84,6 @@ class ReadyInfo:
     sqlalchemy: str
     python: str
     preloaded: tuple[str, ...] = ()  # driver modules named by the env's URLs, imported early
-
-
-class MigrationError(DevdbError):
-    """An Alembic operation failed; says which revision and where the database was left."""
-
-    def __init__(
-        self,
-        message: str,
-        hint: str = "",
-        *,
-        revision: str | None = None,
-        db_revision: list[str] | None = None,
-        applied: list[str] | None = None,
-        kind: str = "",
-        location: str | None = None,
-        statement: str | None = None,
-        output_tail: str = "",
-        traceback: str = "",
-    ) -> None:
-        super().__init__(message, hint)
-        self.revision = revision  # the revision whose step failed, if any
-        self.db_revision = db_revision  # read after the failure; None if unreadable
-        self.applied = applied or []  # steps that ran and were kept
-        self.kind = kind  # import | missing_key | settings | database | alembic | python …
-        self.location = location  # "migrations/versions/0003_x.py:21"
-        self.statement = statement  # first line of the failing SQL, if any
-        self.output_tail = output_tail  # last lines the child printed (stdout+stderr)
-        self.traceback = traceback  # the child's traceback (for --debug)
-        self.exit_code = 1  # 130 when interrupted (Ctrl-C), as a shell reports it
 
 
 class MigrationSession:
@@ -288,7 +260,13 @@ class MigrationSession:
             elif msg.get("event") == "result" and msg.get("id") == rid:
                 if msg.get("ok"):
                     return dict(msg.get("data") or {})
-                raise self._error(op, dict(msg.get("error") or {}), self._tail(out_start))
+                raise describe_failure(
+                    op,
+                    dict(msg.get("error") or {}),
+                    self._tail(out_start),
+                    self.target.python,
+                    self._scrub,
+                )
 
     def heads(self) -> ScriptInfo:
         data = self.run("heads")
@@ -415,68 +393,6 @@ class MigrationSession:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
-
-    def _error(self, op: str, err: dict[str, Any], tail: str) -> MigrationError:
-        kind = str(err.get("kind", ""))
-        msg = str(err.get("message", "unknown error"))
-        loc = err.get("location")
-        at = f" ({loc})" if loc else ""
-        rev = err.get("revision")
-        db_rev = err.get("db_revision")
-        db_text = ", ".join(db_rev) if db_rev else "base (no revision)"
-        hint = ""
-        app_env = "Add it to the app's .env or environment; devdb fills only the database keys."
-        if kind == "import":
-            module = err.get("module")
-            what = f"module '{module}' is not installed" if module else msg
-            message = f"Migrations could not start: {what}{at}"
-            missing_name = re.match(
-                r"cannot import name '([^']+)' from (?:partially initialized module )?'([^']+)'",
-                msg,
-            )
-            if module is None and missing_name:
-                name, source = missing_name.groups()
-                hint = (
-                    f"{source} defines no {name}: a code error in the app (a renamed or removed "
-                    "name, or a circular import), not a missing package; fix that import."
-                )
-            else:
-                hint = (
-                    f"Install the app's dependencies into {self.target.python}, or set devdb's "
-                    "`python` to the app's virtualenv."
-                )
-        elif kind == "missing_key":
-            message = f"Migrations could not start: setting {err.get('key')} is not set{at}"
-            hint = app_env
-        elif kind == "settings":
-            message = f"Migrations could not start: {msg}{at}"
-            hint = app_env
-        elif rev:
-            verb = "Migration" if err.get("direction") == "up" else "Downgrade of"
-            message = f"{verb} {rev} failed: {msg}{at}"
-            if db_rev is None:
-                hint = "The database revision could not be read afterwards."
-            else:
-                hint = f"The database is at {db_text}; fix the migration and run it again."
-        elif kind == "no_metadata":
-            message = msg
-            hint = "Set target_metadata in env.py to the app's MetaData (Base.metadata)."
-        else:
-            message = f"Alembic {op} failed: {msg}{at}"
-            if op in ("upgrade", "downgrade") and db_rev is not None:
-                hint = f"The database is at {db_text}."
-        return MigrationError(
-            self._scrub(message),
-            self._scrub(hint),
-            revision=rev,
-            db_revision=list(db_rev) if db_rev is not None else None,
-            applied=list(err.get("applied") or []),
-            kind=kind,
-            location=loc,
-            statement=self._scrub(str(err["statement"])) if err.get("statement") else None,
-            output_tail=self._scrub(tail),
-            traceback=self._scrub(str(err.get("traceback", ""))),
-        )
 
 
 # -- one-shot API (one child per call) ---------------------------------------------------

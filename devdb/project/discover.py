@@ -376,13 +376,19 @@ def discover(
         found.fixtures_dir = _closest(sorted(fixture_dirs), ini_dir or root)
 
     if state_dir is not None:
-        from devdb.project.interpreter import choose_interpreter, requires_python_problem
+        from devdb.project.interpreter import (
+            choose_interpreter,
+            nearest_requires_python,
+            requires_python_problem,
+        )
 
         folders = [f for f in (start_dir, ini_dir, root) if f is not None]
         chosen = choose_interpreter(root, folders, state_dir, configured.python)
         found.python = chosen.python
         found.notes += chosen.notes
-        found.python_problem = requires_python_problem(requires_python, chosen.version)
+        nearest = nearest_requires_python(folders, root)
+        spec, declared_in = nearest or (requires_python, "pyproject.toml")
+        found.python_problem = requires_python_problem(spec, chosen.version, declared_in)
         found.facts.append(Fact("interpreter", chosen.python, chosen.evidence))
     return found
 

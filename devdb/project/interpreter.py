@@ -126,7 +126,32 @@ def choose_interpreter(
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)\s*([0-9][0-9.]*)(\.\*)?\s*$")
 
 
-def requires_python_problem(spec: object, version: tuple[int, ...] | None) -> str | None:
+def nearest_requires_python(folders: list[Path], root: Path) -> tuple[str, str] | None:
+    """(requires-python, the pyproject.toml declaring it) nearest to the app: a workspace
+    member's own (backend/pyproject.toml) before the repository root's."""
+    import tomllib
+
+    for folder in folders:
+        for candidate in (folder, *folder.parents):
+            path = candidate / "pyproject.toml"
+            if path.is_file():
+                try:
+                    project = tomllib.loads(path.read_text(encoding="utf-8")).get("project")
+                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                    project = None
+                spec = project.get("requires-python") if isinstance(project, dict) else None
+                if isinstance(spec, str):
+                    return spec, str(path.relative_to(root)) if path.is_relative_to(root) else str(
+                        path
+                    )
+            if candidate == root or not candidate.is_relative_to(root):
+                break
+    return None
+
+
+def requires_python_problem(
+    spec: object, version: tuple[int, ...] | None, declared_in: str = "pyproject.toml"
+) -> str | None:
     """One line when `spec` (pyproject's `requires-python`) excludes `version`, else None."""
     if version is None or not isinstance(spec, str):
         return None
@@ -148,5 +173,5 @@ def requires_python_problem(spec: object, version: tuple[int, ...] | None) -> st
         }[op]
         if not ok:
             shown = ".".join(str(p) for p in version)
-            return f"this project requires Python {spec.strip()} (pyproject.toml), and the interpreter devdb found is {shown}"
+            return f"this project requires Python {spec.strip()} ({declared_in}), and the interpreter devdb found is {shown}"
     return None

@@ -17,11 +17,7 @@ from devdb.migrations.runner import (
     MigrationError,
     MigrationSession,
     _secrets,
-    compare,
-    current,
     downgrade,
-    render_sql,
-    render_sql_each,
     script_heads,
     upgrade,
 )
@@ -38,6 +34,12 @@ from devdb.migrations.scripts import (
     unknown_revisions,
 )
 from devdb.server import bookkeeping as dbmeta
+
+
+def current(target: AlembicTarget) -> list[str]:
+    with MigrationSession(target) as session:
+        return session.current()
+
 
 PROJECTS = Path(__file__).parent / "projects"
 ASYNC = PROJECTS / "runner_async"
@@ -274,7 +276,8 @@ def test_multiple_heads_seen_by_alembic_and_by_ast() -> None:
 
 def test_render_sql_offline() -> None:
     target = AlembicTarget(ASYNC / "alembic.ini", env={"APP_DB_URL": OFFLINE_URL})
-    first = render_sql(target, None, "0002")
+    with MigrationSession(target) as session:
+        first = session.render_sql(None, "0002")
     assert "CREATE TABLE users" in first and "CREATE TABLE items" in first
     assert "CREATE TABLE alembic_version" in first and "ix_items_name" not in first
     with MigrationSession(target) as session:  # one child for the rest
@@ -287,7 +290,6 @@ def test_render_sql_offline() -> None:
     assert list(each) == ["0001", "0002", "0003", "0004", "0005"]
     assert each["0004"].strip() == "CREATE INDEX ix_items_name ON items (name);"
     assert "alembic_version" not in each["0003"]
-    assert render_sql_each(target) == each
 
 
 def test_compare_models_against_database(scratch_db: str) -> None:
@@ -302,7 +304,6 @@ def test_compare_models_against_database(scratch_db: str) -> None:
             "add_column items.created_at",
             "add_index ix_items_name on items (name)",
         ]
-    assert len(compare(target)) == 2
 
 
 # -- warm path: no alembic ------------------------------------------------------------------------

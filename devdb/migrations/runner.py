@@ -416,32 +416,6 @@ def downgrade(
         return session.downgrade(revision, progress=progress)
 
 
-def current(target: AlembicTarget) -> list[str]:
-    """The database's revision(s), read through env.py (custom version tables included)."""
-    with MigrationSession(target) as session:
-        return session.current()
-
-
-def render_sql(
-    target: AlembicTarget, start: str | None, end: str, *, downgrade: bool = False
-) -> str:
-    """Offline (``--sql``) SQL for start:end; start None means from base."""
-    with MigrationSession(target) as session:
-        return session.render_sql(start, end, downgrade=downgrade)
-
-
-def render_sql_each(target: AlembicTarget) -> dict[str, str]:
-    """Offline upgrade SQL of every revision, keyed by revision, from one pass."""
-    with MigrationSession(target) as session:
-        return session.render_sql_each()
-
-
-def compare(target: AlembicTarget) -> list[str]:
-    """Autogenerate's diff of models vs database, one line each; [] when they match."""
-    with MigrationSession(target) as session:
-        return session.compare()
-
-
 def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + timeout
 

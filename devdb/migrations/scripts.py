@@ -172,12 +172,6 @@ def migration_files(ini_path: Path) -> list[Path]:
     return sorted(files)
 
 
-def per_file_hashes(ini_path: Path) -> dict[str, str]:
-    """sha256 of each migration file, keyed by its path relative to the ini folder."""
-    base = Path(ini_path).resolve().parent
-    return {_rel(p, base): _sha256(read_bytes(p)) for p in migration_files(ini_path)}
-
-
 def migrations_hash(ini_path: Path) -> str:
     """One sha256 over env.py and every migration file (sorted relative path + content).
 

@@ -117,10 +117,15 @@ def migration_adding_table(rev: str, table: str) -> Any:
     return write
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The demo backend in a git repository on main, up (embedded), branch databases on."""
-    root = make_demo_project(tmp_path_factory.mktemp("branches"), engine="embedded")
+@pytest.fixture(scope="module", params=["embedded", "docker"])
+def repo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The demo backend in a git repository on main, up (each engine), branch databases on."""
+    settings = {"engine": request.param}
+    if request.param == "docker":
+        settings["image"] = request.getfixturevalue("offline_image")
+    root = make_demo_project(tmp_path_factory.mktemp("branches"), **settings)
     (root / ".gitignore").write_text(".env\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -279,27 +284,6 @@ def test_a_stopped_server_does_not_fail_the_checkout(on_main: Path) -> None:
     finally:
         devdb(root, "up", "--no-app", check=True)
     assert "app" in databases(root)
-
-
-def test_round_trip_on_docker(tmp_path: Path, offline_image: str) -> None:
-    root = make_demo_project(tmp_path, engine="docker", image=offline_image)
-    (root / ".gitignore").write_text(".env\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "the demo")
-    try:
-        devdb(root, "up", "--no-app", check=True)
-        devdb(root, "branches", "on", check=True)
-        add_user(root, "docker-main@example.com")
-        branch_with(root, "feature-docker", lambda r: add_migration(r, "0008", "0007", "summary"))
-        (line,) = hook_lines(git(root, "switch", "feature-docker"))
-        assert "cloned from main at 0007, +1 migration" in line
-        assert "summary" in columns(root, "documents")
-        git(root, "switch", "main")
-        assert "summary" not in columns(root, "documents")
-        assert "docker-main@example.com" in emails(root)
-    finally:
-        destroy(root)
 
 
 def test_branches_true_in_the_config_turns_the_hook_on_at_up(on_main: Path) -> None:

@@ -194,3 +194,15 @@ def test_the_hook_command_names_the_project_folder_and_the_detached_choice() -> 
     assert switch_command("apps/api", detached=True).endswith(
         "branches _switch --project apps/api --detached"
     )
+
+
+def test_merged_means_committed_on_and_merged_not_just_made(repository: Path) -> None:
+    from devdb.branches.git import merged_branches
+
+    _git(repository, "branch", "just-made")
+    _git(repository, "switch", "-q", "-c", "done")
+    _git(repository, "commit", "-q", "--allow-empty", "-m", "work")
+    _git(repository, "switch", "-q", "main")
+    _git(repository, "merge", "-q", "--no-ff", "-m", "merge", "done")
+    _git(repository, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    assert merged_branches(repository) == {"done"}

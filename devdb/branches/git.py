@@ -61,14 +61,18 @@ def local_branches(root: Path) -> set[str]:
 
 
 def merged_branches(root: Path) -> set[str]:
-    """Branches whose commits are all in HEAD and that point elsewhere than HEAD
-    (a branch just made from here has nothing of its own yet: not "merged")."""
+    """Branches whose commits are all in HEAD, that point elsewhere than HEAD, and that had
+    commits of their own (their reflog shows more than the creation): a branch just made,
+    with nothing committed yet, is not "merged" even when the branch it came from moved on."""
     head = head_commit(root)
     listed = git(root, "for-each-ref", "--merged=HEAD", "--format=%(refname:short) %(objectname)")
     merged = set()
     for line in listed.splitlines():
         name, _, commit = line.rpartition(" ")
-        if name and commit != head:
+        if not name or commit == head:
+            continue
+        history = _git_or_none(root, "reflog", "show", "--format=%H", f"refs/heads/{name}")
+        if history and len(history.splitlines()) > 1:
             merged.add(name)
     return merged
 

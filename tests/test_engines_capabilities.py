@@ -3,6 +3,7 @@ one place that ends a database's (or a client's) sessions."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -97,3 +98,16 @@ def test_end_sessions_of_a_database_spares_the_callers_own(
 def test_end_sessions_needs_a_database_or_a_client(pg_server: Server) -> None:
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin, pytest.raises(ValueError):
         end_sessions(admin)
+
+
+def test_without_a_registry_devdbs_image_is_built_with_one_timed_line_per_step(
+    offline_image: str,
+) -> None:
+    from devdb.server.engines.docker import DockerEngine
+
+    lines: list[str] = []
+    assert DockerEngine._build_offline("registry unreachable", lines.append) == offline_image
+    assert lines[0].startswith("the default image cannot be pulled (registry unreachable)")
+    steps = lines[1:-1]
+    assert steps and all(re.match(r"image build \[ *\d+\.\ds\] \S", line) for line in steps)
+    assert re.match(rf"built {re.escape(offline_image)} in \d+\.\ds", lines[-1])

@@ -199,6 +199,6 @@ def open_project(config: Config, *, create: bool = True) -> Project:
     )
     if create:
         state.engine = engine_name
-        if engine_name == "external":
+        if not engine.managed:  # its address is the URL, not state: remember which one
             state.extra["external_url"] = url
     return project

@@ -244,11 +244,32 @@ class DockerEngine(Engine):
                     return OFFLINE_IMAGE
                 except ImageNotFound:
                     pass
+                self.image = self._build_offline(reason, progress)
+                return self.image
             raise DevdbError(
                 f"image {self.image} is not here and cannot be pulled ({reason[:120]})",
                 f"run `devdb image build` to build {OFFLINE_IMAGE} offline, then set "
                 f'image = "{OFFLINE_IMAGE}" in [tool.devdb] (or check your registry access)',
             ) from exc
+
+    @staticmethod
+    def _build_offline(reason: str, progress: Progress) -> str:
+        """No registry: devdb's own image, built here (`devdb image build`), one line per
+        step with the time since the build began."""
+        import time
+
+        from devdb.project.config import OFFLINE_IMAGE
+        from devdb.server.image.build import build_image
+
+        progress(f"the default image cannot be pulled ({reason[:80]}); building {OFFLINE_IMAGE}")
+        started = time.monotonic()
+
+        def step(message: str) -> None:
+            progress(f"image build [{time.monotonic() - started:4.1f}s] {message}")
+
+        built = build_image(OFFLINE_IMAGE, progress=step)
+        progress(f"built {OFFLINE_IMAGE} in {built.seconds:.1f}s")
+        return OFFLINE_IMAGE
 
     def stop(self) -> bool:
         container = self._container()

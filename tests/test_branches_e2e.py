@@ -350,3 +350,19 @@ def test_reset_and_its_collection_leave_other_branches_databases(on_main: Path) 
     assert reset.returncode == 0, reset.stderr
     collect(server_of(root), "app", keep_key="none", keep_templates=1, keep_prev=0)
     assert kept <= databases(root)
+
+
+def test_a_detached_head_is_ignored_unless_asked(on_main: Path) -> None:
+    root = on_main
+    assert hook_lines(git(root, "switch", "--detach", "main")) == []
+    git(root, "switch", "-q", "main")
+    devdb(root, "branches", "on", "--detached", check=True)
+    try:
+        commit = git(root, "rev-parse", "HEAD").stdout.strip()
+        (line,) = hook_lines(git(root, "switch", "--detach", "main"))
+        assert f"database for HEAD@{commit[:12]} (cloned from main at 0007)" in line
+        (line,) = hook_lines(git(root, "switch", "main"))
+        assert "database for main (its own" in line
+    finally:
+        devdb(root, "branches", "on", check=True)
+    assert "--detached" not in (root / ".git" / "hooks" / "post-checkout").read_text()

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from devdb.project.config import Config
-    from devdb.project.envkeys import KeyMap
     from devdb.project.envowned import EnvOwnership
 
 
@@ -195,7 +194,7 @@ def _foreign_server_notices(
 ) -> list[str]:
     """One line, the first time only, for each kept user value that points at a server
     devdb does not run (another host:port than devdb's)."""
-    from devdb.project.envkeys import detect_key_map
+    from devdb.project.envkeys import db_address, detect_key_map
 
     key_map = detect_key_map(file_values.keys(), project.config.env_keys)
     ours = {(server.host, server.port), ("localhost", server.port)}
@@ -204,7 +203,7 @@ def _foreign_server_notices(
     for key in kept:
         value = file_values.get(key, "")
         role = key_map.role_of(key)
-        address = _address(role, value, file_values, key_map)
+        address = db_address(role, value, file_values, key_map)
         if address in ours or not ownership.first_notice(key, value):
             continue
         if address is not None:
@@ -219,31 +218,6 @@ def _foreign_server_notices(
             "fills it on the next `devdb up`, or see devdb's values with `devdb env`"
         )
     return notices
-
-
-def _address(
-    role: str | None, value: str, file_values: dict[str, str], key_map: KeyMap
-) -> tuple[str, int] | None:
-    """(host, port) a DB value points at, when it says."""
-    from urllib.parse import urlsplit
-
-    if role in ("url", "test_url"):
-        try:
-            parts = urlsplit(value)
-            host, port = parts.hostname, parts.port or 5432
-        except ValueError:
-            return None
-        return (host, port) if host else None
-    if role in ("host", "port"):
-        host = file_values.get(key_map.host or "", "") or "localhost"
-        port_text = file_values.get(key_map.port or "", "") or "5432"
-        if ":" in host and not key_map.port:
-            host, _, port_text = host.rpartition(":")
-        try:
-            return host, int(port_text)
-        except ValueError:
-            return None
-    return None
 
 
 def app_environment(project: Project, values: dict[str, str]) -> dict[str, str]:

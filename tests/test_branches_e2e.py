@@ -363,6 +363,12 @@ def test_a_detached_head_is_ignored_unless_asked(on_main: Path) -> None:
         assert f"database for HEAD@{commit[:12]} (cloned from main at 0007)" in line
         (line,) = hook_lines(git(root, "switch", "main"))
         assert "database for main (its own" in line
+        git(root, "switch", "-q", "-c", "to-rebase")
+        git(root, "commit", "-q", "--allow-empty", "-m", "on the branch")
+        git(root, "switch", "-q", "main")
+        git(root, "commit", "-q", "--allow-empty", "-m", "main moves on")
+        git(root, "switch", "-q", "to-rebase")
+        assert hook_lines(git(root, "rebase", "main")) == []  # its detached steps are ignored
     finally:
         devdb(root, "branches", "on", check=True)
     assert "--detached" not in (root / ".git" / "hooks" / "post-checkout").read_text()

@@ -206,3 +206,11 @@ def test_merged_means_committed_on_and_merged_not_just_made(repository: Path) ->
     _git(repository, "merge", "-q", "--no-ff", "-m", "merge", "done")
     _git(repository, "commit", "-q", "--allow-empty", "-m", "main moves on")
     assert merged_branches(repository) == {"done"}
+
+
+def test_a_rebase_under_way_is_seen(repository: Path) -> None:
+    from devdb.branches.git import rebasing
+
+    assert not rebasing(repository)
+    (repository / ".git" / "rebase-merge").mkdir()
+    assert rebasing(repository)

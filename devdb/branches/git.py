@@ -50,6 +50,16 @@ def previous_branch(root: Path) -> str | None:
     return None if name in (None, "HEAD") else name
 
 
+def rebasing(root: Path) -> bool:
+    """A rebase is under way (its steps check out detached commits; git 2.39 does not set
+    GIT_REFLOG_ACTION for the hook then)."""
+    for folder in ("rebase-merge", "rebase-apply"):
+        path = _git_or_none(root, "rev-parse", "--git-path", folder)
+        if path and (root / path).is_dir():
+            return True
+    return False
+
+
 def detached_name(commit: str) -> str:
     """The "branch" of a detached HEAD, when detached checkouts get their own database."""
     return f"HEAD@{commit[:12]}"

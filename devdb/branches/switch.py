@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from devdb.branches import catalog
-from devdb.branches.git import current_branch, detached_name, head_commit, previous_branch
+from devdb.branches.git import (
+    current_branch,
+    detached_name,
+    head_commit,
+    previous_branch,
+    rebasing,
+)
 from devdb.errors import DevdbError, first_line
 from devdb.faults import fault_point
 
@@ -70,7 +76,7 @@ def checked_out(config: Config, *, detached: bool) -> str | None:
     """The branch at the real HEAD (not the hook's arguments: a second switch may have
     followed); a detached HEAD only when `detached`."""
     branch = current_branch(config.project_root)
-    if branch is None and detached:
+    if branch is None and detached and not rebasing(config.project_root):
         commit = head_commit(config.project_root)
         branch = detached_name(commit) if commit else None
     return branch

@@ -8,6 +8,7 @@ The ground truth is each fixture's <name>.expect.toml, written from the fixture'
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -23,7 +24,6 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -226,7 +226,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-@contextmanager
+@contextlib.contextmanager
 def _port_lock(url: str) -> Iterator[None]:
     """One app at a time on a fixture's fixed port (the other engine's worker, another run)."""
     port = urlsplit(url).port
@@ -255,8 +255,10 @@ def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
+            start_new_session=True,  # its own group: a leftover app can be cleaned up here
         )
         answered = False
+        stopped = ""
         try:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and child.poll() is None:
@@ -265,17 +267,25 @@ def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
                     break
                 time.sleep(0.1)  # polling the app's own URL: this is the readiness check
         finally:
+            sent = time.monotonic()
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.send_signal(signal.SIGINT)  # to devdb alone, as a supervisor's signal
                 try:
                     child.wait(timeout=30)
+                    stopped = (
+                        f"exited {child.returncode} {time.monotonic() - sent:.1f} s after SIGINT"
+                    )
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
+                    stopped = "did not exit within 30 s of SIGINT (killed)"
+            port = urlsplit(url).port
+            left_running = port is not None and not _port_free(port)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)  # whatever is left of its group
     assert answered, f"devdb up: the app never answered {url}:\n{log.read_text()[-2000:]}"
-    port = urlsplit(url).port
-    assert port is not None and _port_free(port), (
-        f"devdb up exited and left the app listening on port {port}:\n{log.read_text()[-2000:]}"
+    assert not left_running, (
+        f"devdb up {stopped} and left the app listening on port {port}:\n{log.read_text()[-2000:]}"
     )
 
 

@@ -166,7 +166,9 @@ class EmbeddedEngine(Engine):
     def _launch(self, port: int, run_as: dict[str, Any]) -> None:
         """The postmaster in a session of its own, without `pg_ctl -w` (which polls in 100 ms
         steps): the caller's readiness wait polls tighter, and check_alive sees it die."""
-        with self.logfile.open("ab") as log:
+        fd = os.open(self.logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._chown(self.logfile)  # pg_ctl (as the server's user) appends to it later
+        with os.fdopen(fd, "ab") as log:
             self._process = subprocess.Popen(
                 [
                     str(pg_bin("postgres")),

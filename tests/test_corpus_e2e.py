@@ -268,6 +268,7 @@ def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
                 time.sleep(0.1)  # polling the app's own URL: this is the readiness check
         finally:
             sent = time.monotonic()
+            signals = _signal_masks(child.pid)
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)  # to devdb alone, as a supervisor's signal
                 try:
@@ -285,8 +286,26 @@ def _check_app_starts(corpus: Corpus, url: str, log: Path) -> None:
                 os.killpg(child.pid, signal.SIGKILL)  # whatever is left of its group
     assert answered, f"devdb up: the app never answered {url}:\n{log.read_text()[-2000:]}"
     assert not left_running, (
-        f"devdb up {stopped} and left the app listening on port {port}:\n{log.read_text()[-2000:]}"
+        f"devdb up {stopped} and left the app listening on port {port} ({signals}):\n"
+        f"{log.read_text()[-2000:]}"
     )
+
+
+def _signal_masks(pid: int) -> str:
+    """devdb's and its children's blocked/ignored/caught signal masks (for a failure)."""
+    shown = []
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for each in [str(pid), *children]:
+        try:
+            lines = Path(f"/proc/{each}/status").read_text().splitlines()
+        except OSError:
+            continue
+        masks = [line.replace("\t", " ") for line in lines if line.startswith(("SigBlk", "SigIgn"))]
+        shown.append(f"pid {each}: " + ", ".join(masks))
+    return "; ".join(shown)
 
 
 def _port_free(port: int) -> bool:

@@ -26,7 +26,8 @@ UP_POINTS = (
 RESET_POINTS = ("reset_template_ready", "reset_swapped")
 BACKUP_POINTS = ("backup_dumped",)
 RESTORE_POINTS = ("restore_restored", "restore_swapped")
-POINTS = UP_POINTS + RESET_POINTS + BACKUP_POINTS + RESTORE_POINTS
+BRANCH_POINTS = ("branches_incoming_ready", "branches_swapped")
+POINTS = UP_POINTS + RESET_POINTS + BACKUP_POINTS + RESTORE_POINTS + BRANCH_POINTS
 
 
 def fault_point(name: str) -> None:

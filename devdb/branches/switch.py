@@ -101,6 +101,7 @@ def switch(
         if branch is None:
             return None
         project = open_project(config, create=False)
+        _settle_interrupted(project)
         leaving = catalog.current(project) or previous_branch(config.project_root)
         if leaving == branch:
             return None
@@ -142,12 +143,14 @@ def _switch(
     if own in present:
         how = OWN
         applied = _catch_up(project, server, branch, own)
+        _intend(project, leaving, branch, own)
         snapshots.swap_in(server, database, own, keep_as=keep_as)
     else:
         incoming = catalog.incoming_name(database, branch)
         snapshots.drop(server, incoming)  # a leftover of an interrupted switch
         how, applied = _make_incoming(project, server, incoming, before, database in present)
         fault_point("branches_incoming_ready")
+        _intend(project, leaving, branch, incoming)
         snapshots.swap_in(server, database, incoming, keep_as=keep_as)
     fault_point("branches_swapped")
     revision = database_revisions(server, database)
@@ -320,6 +323,36 @@ def _record(
     catalog.remember(project, leaving, before)
     catalog.remember(project, branch, revision, made=how)
     catalog.record(project)["current"] = branch
+    catalog.record(project).pop(SWITCHING, None)
+    project.save()
+
+
+SWITCHING = "switching"  # written ahead of the swap: {from, to, incoming}
+
+
+def _intend(project: Project, leaving: str, branch: str, incoming: str) -> None:
+    """Say, before the swap, which database is about to become the app's: a switch killed
+    after the swap is then known by that database's name being gone."""
+    catalog.record(project)[SWITCHING] = {"from": leaving, "to": branch, "incoming": incoming}
+    project.save()
+
+
+def _settle_interrupted(project: Project) -> None:
+    """After a switch that was killed: the app's database holds `to`'s data when the swap
+    happened (the incoming name is gone), else still `from`'s."""
+    from devdb.copies import snapshots
+    from devdb.copies.databases import live_server
+
+    pending = project.state.extra.get(catalog.STATE_KEY, {}).get(SWITCHING)
+    if not isinstance(pending, dict):
+        return
+    server = live_server(project)
+    if server is None:
+        return  # the next switch with a running server settles it
+    landed = not snapshots.exists(server, str(pending.get("incoming")))
+    record = catalog.record(project)
+    record["current"] = pending.get("to") if landed else pending.get("from")
+    record.pop(SWITCHING, None)
     project.save()
 
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_branches_e2e import add_user, branch_with, columns, emails, git
 
 from devdb.faults import BRANCH_POINTS
 
 from e2e_util import add_migration, destroy, devdb, make_demo_project
-from test_branches_e2e import add_user, branch_with, columns, emails, git
 
 pytestmark = pytest.mark.xdist_group("branches")
 

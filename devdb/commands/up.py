@@ -25,8 +25,9 @@ from devdb.copies.templates import (
 )
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.project.config import Config, require_alembic
-from devdb.server.checkout import Progress, Project, _noop, open_project, project_lock
+from devdb.server.checkout import Project, open_project, project_lock
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, sync_env_file
 from devdb.server.timeline import mark as timing
@@ -52,7 +53,7 @@ class UpResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def warm_up(config: Config, progress: Progress = _noop) -> UpResult | None:
+def warm_up(config: Config, progress: Progress = silent) -> UpResult | None:
     """`up` when there is nothing to do (see _warm); None when there is: then call `up`."""
     started = time.monotonic()
     with project_lock(config, progress):
@@ -107,7 +108,7 @@ def _warm(project: Project, migrations: str, fixtures: str | None) -> UpResult |
 def up(
     config: Config,
     *,
-    progress: Progress = _noop,
+    progress: Progress = silent,
     reset_on_drift: bool = False,
     no_backup: bool = False,
     yes: bool = False,

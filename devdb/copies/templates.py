@@ -16,8 +16,9 @@ from devdb.copies.snapshots import (
     template_name,
 )
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.project.config import require_alembic
-from devdb.server.checkout import Progress, Project, _noop
+from devdb.server.checkout import Project
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, db_values
 from devdb.server.timeline import mark as timing
@@ -125,7 +126,7 @@ def ensure_template(
     project: Project,
     server: Server,
     key: str,
-    progress: Progress = _noop,
+    progress: Progress = silent,
     session: MigrationSession | None = None,
     *,
     build: bool = True,

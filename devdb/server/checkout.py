@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devdb.errors import DevdbError
-from devdb.progress import Progress
-from devdb.progress import silent as _noop
+from devdb.progress import Progress, silent
 from devdb.project.config import Config
 from devdb.project.state import State, ensure_state_dir, load_state, new_password, save_state
 from devdb.server.engines import Engine, EngineSpec, make_engine
@@ -42,7 +41,7 @@ class Project:
 
 @contextmanager
 def project_lock(
-    config: Config, progress: Progress = _noop, timeout: float = 600
+    config: Config, progress: Progress = silent, timeout: float = 600
 ) -> Iterator[None]:
     """One devdb at a time per checkout: a second `up` waits for the first."""
     from filelock import FileLock, Timeout

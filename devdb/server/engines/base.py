@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import abc
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from devdb.progress import Progress, silent
+
 if TYPE_CHECKING:
     from devdb.errors import DevdbError
-
-Progress = Callable[[str], None]
-
-
-def _noop(_: str) -> None:
-    return None
 
 
 class ServerSite(Protocol):
@@ -120,7 +116,7 @@ class Engine(abc.ABC):
         return None
 
     def wait_ready(
-        self, server: Server, timeout: float, progress: Progress = _noop
+        self, server: Server, timeout: float, progress: Progress = silent
     ) -> tuple[Server, list[str]]:
         """Wait for an authenticated `SELECT 1`. A managed server that rejects devdb's password
         gets it set again through its local socket (data kept); returns the server and the
@@ -149,7 +145,7 @@ class Engine(abc.ABC):
         return server, held
 
     @abc.abstractmethod
-    def start(self, progress: Progress = _noop) -> Server:
+    def start(self, progress: Progress = silent) -> Server:
         """Make sure the server process runs (creating it if needed); do not wait for it."""
 
     @abc.abstractmethod

@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.server.engines.base import (
     USER_DATABASES,
     Engine,
     EngineSpec,
-    Progress,
     ScratchSpace,
     Server,
     ToolRun,
-    _noop,
     free_port,
     port_is_free,
     port_taken,
@@ -108,7 +107,7 @@ class DockerEngine(Engine):
         container = self._container()
         return container is not None and container.status == "running"
 
-    def start(self, progress: Progress = _noop) -> Server:
+    def start(self, progress: Progress = silent) -> Server:
         container = self._container()
         if container is None:
             image = self._ensure_image(progress)

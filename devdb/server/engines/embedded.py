@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError
 from devdb.faults import fault_point
+from devdb.progress import Progress, silent
 from devdb.server.engines.base import (
     USER_DATABASES,
     Engine,
     EngineSpec,
-    Progress,
     ScratchSpace,
     Server,
     ToolRun,
-    _noop,
     free_port,
     port_is_free,
     port_taken,
@@ -124,7 +123,7 @@ class EmbeddedEngine(Engine):
             return None
         return Server("127.0.0.1", port, self.spec.user, self.spec.password)
 
-    def start(self, progress: Progress = _noop) -> Server:
+    def start(self, progress: Progress = silent) -> Server:
         self.home.mkdir(parents=True, exist_ok=True)
         run_as = self._run_as()
         self._chown(self.home)

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress, silent
 from devdb.server.engines.base import (
     Engine,
     EngineSpec,
-    Progress,
     ScratchSpace,
     Server,
     ToolRun,
-    _noop,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ class ExternalEngine(Engine):
     def is_local(self) -> bool:
         return self._server.host in LOCAL_HOSTS
 
-    def start(self, progress: Progress = _noop) -> Server:
+    def start(self, progress: Progress = silent) -> Server:
         return self._server
 
     def server(self) -> Server | None:

@@ -48,6 +48,7 @@ def _register() -> None:
         snapshots,
         vector,
     )
+    from devdb.cli import rehearse as rehearse_cli
 
     lifecycle.register(app)
     snapshots.register(app)
@@ -57,6 +58,7 @@ def _register() -> None:
     image.register(app)
     backup.register(app)
     vector.register(app)
+    rehearse_cli.register(app)
     branches.register(app)
 
 

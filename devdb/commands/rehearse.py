@@ -1,0 +1,150 @@
+"""`devdb rehearse`: the pending migrations on a copy at size, traced, with the downgrade
+rehearsed; one report answering the runbook's Data Safety Checklist with measurements."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devdb.errors import DevdbError
+from devdb.project.config import Config
+from devdb.rehearse.report import Report
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RehearseOptions:
+    base: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    scale: int | None = None
+    stats: Path | None = None
+    seed: int = 0
+    vector_rows: int | None = None
+    max_lock: float = 1.0
+    downgrade: bool = True
+    measure_overhead: bool = True
+
+
+def vector_source(dim: int, seed: int) -> Iterator[list[float]]:
+    """Clustered unit vectors, the same generator `devdb vector fill` uses."""
+    from devdb.vector.embeddings import EmbeddingGenerator
+
+    generator = EmbeddingGenerator(dim, 16, seed)
+    while True:
+        for _, vector in generator.rows(10_000):
+            yield vector
+
+
+def rehearse(config: Config, options: RehearseOptions, progress: Progress) -> Report:
+    import psycopg
+
+    from devdb.copies.databases import live_server
+    from devdb.rehearse import copy as copies
+    from devdb.rehearse.downgrade import rehearse_downgrade
+    from devdb.rehearse.report import build_migration
+    from devdb.rehearse.synth import read_stats
+    from devdb.rehearse.trace import run_traced
+    from devdb.server.checkout import open_project, project_lock
+
+    started = time.perf_counter()
+    project = open_project(config, create=False)
+    server = project.engine.server() if project.engine_name == "external" else live_server(project)
+    if server is None:
+        raise DevdbError("the dev server is not running", "start it with `devdb up --no-app`")
+    stats = read_stats(options.stats) if options.stats else None
+    sizing = {
+        "rows": options.rows,
+        "scale": options.scale,
+        "stats": stats,
+        "vector_rows": options.vector_rows,
+    }
+    with project_lock(config, progress):
+        progress("base: reading the base revision")
+        base = copies.resolve_base(project, server, options.base)
+        try:
+            copy = copies.ensure_copy(
+                project,
+                server,
+                base,
+                sizing,
+                vectors=vector_source,
+                seed=options.seed,
+                progress=progress,
+            )
+        finally:
+            copies.close_base(base, config.project_root)
+        copy_seconds = time.perf_counter() - started
+        with copies.clone(server, copy.template, project, "run") as database:
+            target = copies.migration_target(project, server, database)
+            with psycopg.connect(server.conninfo(database)) as conn:
+                table_rows = {
+                    name: int(count)
+                    for name, count in conn.execute(
+                        "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0"
+                    )
+                }
+            progress("migrations: traced, statement by statement")
+            traced = run_traced(target, "heads", progress=progress)
+            if not traced.applied:
+                raise DevdbError(
+                    "nothing to rehearse: no migration is pending between the base and this code",
+                    "add a migration, or pick an older --base",
+                )
+            from devdb.migrations.runner import script_heads
+
+            docs = {
+                r.revision: r.doc.splitlines()[0] if r.doc else ""
+                for r in script_heads(target).revisions
+            }
+            migrations = [
+                build_migration(rev, docs.get(rev, ""), traced, table_rows, options.max_lock)
+                for rev in traced.applied
+            ]
+            downgrade = None
+            if options.downgrade:
+                progress("downgrade: to base and up again")
+                downgrade = rehearse_downgrade(target, server.conninfo(database), base.heads)
+        overhead = None
+        if options.measure_overhead:
+            with copies.clone(server, copy.template, project, "plain") as plain:
+                progress("tracer overhead: the same migrations untraced")
+                untraced = run_traced(
+                    copies.migration_target(project, server, plain), "heads", trace=False
+                )
+            overhead = (
+                round((traced.seconds - untraced.seconds) / untraced.seconds, 4)
+                if untraced.seconds > 0
+                else None
+            )
+    problems = [
+        f"{m.revision}: {p}" for m in migrations for p in m.problems if m.verdict == "blocks writes"
+    ]
+    report = Report(
+        project=config.project_name,
+        base={"ref": base.ref, "commit": base.commit, "heads": base.heads},
+        copy={
+            "template": copy.template,
+            "reused": copy.reused,
+            "seconds": round(copy_seconds, 3),
+            "rows": {t.table: t.rows for t in copy.fill.tables} if copy.fill else {},
+            "fill_rows_per_second": round(copy.fill.rows / copy.fill.seconds)
+            if copy.fill and copy.fill.seconds
+            else None,
+        },
+        migrations=migrations,
+        seconds={
+            "total": round(time.perf_counter() - started, 3),
+            "migrations": round(traced.seconds, 4),
+            "tracer_probes": round(traced.probe_seconds, 4),
+        },
+        tracer_overhead=overhead,
+        downgrade=downgrade,
+        max_lock_seconds=options.max_lock,
+        ok=not problems,
+        problems=problems,
+    )
+    return report

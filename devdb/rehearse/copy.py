@@ -1,0 +1,223 @@
+"""The copy at size: the base revision's schema filled with synthetic rows, kept as a
+template keyed by (base revision, row counts, seed) so the next rehearse clones it at once.
+
+Base: `--base REF` (a git ref: its migration heads read from a temporary `git worktree`),
+by default the merge-base with the main branch, or the working database's revision when
+the project is not in a git repository.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devdb.copies.databases import create_database, ensure_extensions
+from devdb.copies.snapshots import (
+    advisory_lock,
+    create_from,
+    drop,
+    exists,
+    seal_template,
+    snapshot_key,
+)
+from devdb.errors import DevdbError, first_line
+from devdb.migrations.runner import AlembicTarget, script_heads
+from devdb.project.config import require_alembic
+from devdb.rehearse.synth import SynthResult, VectorSource, fill_database
+from devdb.server.checkout import Project
+from devdb.server.engines.base import Server
+from devdb.server.envsync import app_environment, db_values
+
+COPY_TEMPLATE = "__rhs_"
+RUN = "__rhsrun_"
+
+
+@dataclass
+class Base:
+    ref: str | None  # the git ref, None for the working database's revision
+    commit: str | None
+    heads: list[str]
+    worktree: Path | None  # the base checkout, removed by close_base()
+
+
+def migration_target(
+    project: Project, server: Server, database: str, root: Path | None = None
+) -> AlembicTarget:
+    """How the app would run Alembic on `database`; `root`: the same project in a worktree."""
+    config = project.config
+    ini = require_alembic(config)
+    if root is not None:
+        ini = root / ini.relative_to(config.project_root)
+    values, _, _ = db_values(project, server, database)
+    return AlembicTarget(ini, config.python, app_environment(project, values))
+
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise DevdbError(
+            f"git {' '.join(args)}: {first_line(Exception(result.stderr)) or 'failed'}", ""
+        )
+    return result.stdout.strip()
+
+
+def _in_git(root: Path) -> bool:
+    try:
+        _git(root, "rev-parse", "--git-dir")
+    except (DevdbError, OSError):
+        return False
+    return True
+
+
+def default_ref(root: Path) -> str | None:
+    if not _in_git(root):
+        return None
+    for branch in ("origin/main", "main", "origin/master", "master"):
+        with contextlib.suppress(DevdbError):
+            return _git(root, "merge-base", "HEAD", branch)
+    return "HEAD"
+
+
+def resolve_base(project: Project, server: Server, ref: str | None) -> Base:
+    root = project.config.project_root
+    ref = ref or default_ref(root)
+    if ref is None:
+        return Base(None, None, _working_revision(server, project.database), None)
+    if not _in_git(root):
+        raise DevdbError(
+            f"--base {ref}: {root} is not in a git repository",
+            "leave out --base to rehearse from the working database's revision",
+        )
+    top = Path(_git(root, "rev-parse", "--show-toplevel"))
+    try:
+        commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    except DevdbError:
+        raise DevdbError(
+            f"--base {ref}: no such git ref", "name a branch, tag or commit (git log)"
+        ) from None
+    worktree = Path(tempfile.mkdtemp(prefix="devdb-rehearse-base-"))
+    _git(top, "worktree", "add", "--detach", "--force", str(worktree), commit)
+    base_root = worktree / project.config.project_root.resolve().relative_to(top.resolve())
+    try:
+        target = migration_target(project, server, project.database, base_root)
+        if not target.ini_path.is_file():
+            raise DevdbError(
+                f"--base {ref} has no {target.ini_path.relative_to(base_root)}",
+                "pick a ref that has the migrations",
+            )
+        heads = script_heads(target).heads
+    except BaseException:
+        close_base(Base(ref, commit, [], worktree), root)
+        raise
+    return Base(ref, commit, heads, base_root)
+
+
+def close_base(base: Base, root: Path) -> None:
+    if base.worktree is not None:
+        with contextlib.suppress(DevdbError, OSError):
+            _git(root, "worktree", "remove", "--force", str(base.worktree))
+
+
+def _working_revision(server: Server, database: str) -> list[str]:
+    import psycopg
+
+    try:
+        with psycopg.connect(server.conninfo(database), connect_timeout=5) as conn:
+            return sorted(r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
+    except psycopg.Error as exc:
+        raise DevdbError(
+            f"cannot read the working database's revision: {first_line(exc)}",
+            "run `devdb up --no-app` first, or pass --base REF in a git repository",
+        ) from None
+
+
+@dataclass
+class Copy:
+    template: str
+    reused: bool
+    build_seconds: float
+    fill: SynthResult | None
+
+
+def copy_key(base: Base, counts: dict[str, Any], seed: int, version_key: str) -> str:
+    return snapshot_key(
+        ",".join(base.heads),
+        json.dumps(counts, sort_keys=True),
+        str(seed),
+        version_key,
+        base.commit,
+    )
+
+
+def ensure_copy(
+    project: Project,
+    server: Server,
+    base: Base,
+    sizing: dict[str, Any],
+    *,
+    vectors: VectorSource,
+    seed: int,
+    progress: Callable[[str], None],
+) -> Copy:
+    """The filled template for this base and size, built once."""
+    import time
+
+    key = copy_key(base, sizing, seed, project.engine.version_key())
+    name = f"{project.database[:30]}{COPY_TEMPLATE}{key}"
+    if exists(server, name):
+        return Copy(name, True, 0.0, None)
+    started = time.perf_counter()
+    with advisory_lock(server, name):
+        if exists(server, name):
+            return Copy(name, True, 0.0, None)
+        building = f"{project.database[:30]}__rhsbuild_{key}"
+        drop(server, building)
+        create_database(server, building)
+        try:
+            ensure_extensions(server, building, project.config.extensions, project.engine_name)
+            target = migration_target(project, server, building, base.worktree)
+            revision = ",".join(base.heads)
+            progress(f"copy: base schema at {revision or 'base'}")
+            if base.heads:
+                from devdb.migrations.runner import MigrationSession
+
+                with MigrationSession(target) as session:
+                    for head in base.heads:
+                        session.upgrade(head)
+            result = fill_database(
+                server.conninfo(building),
+                vectors=vectors,
+                rows=sizing.get("rows") or {},
+                scale=sizing.get("scale"),
+                stats=sizing.get("stats"),
+                seed=seed,
+                vector_rows=sizing.get("vector_rows"),
+                progress=progress,
+            )
+            seal_template(server, building, name)
+        except BaseException:
+            drop(server, building)
+            raise
+    return Copy(name, False, time.perf_counter() - started, result)
+
+
+@contextlib.contextmanager
+def clone(server: Server, template: str, project: Project, suffix: str) -> Iterator[str]:
+    """A scratch database cloned from the copy; dropped afterwards."""
+    import os
+
+    name = f"{project.database[:30]}{RUN}{os.getpid()}_{suffix}"
+    drop(server, name)
+    create_from(server, name, template)
+    try:
+        yield name
+    finally:
+        drop(server, name)

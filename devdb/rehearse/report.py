@@ -1,0 +1,227 @@
+"""The rehearsal's report: by migration, the runbook's Data Safety Checklist answered with
+what was measured, and a verdict. JSON (as_dict), text and GitHub annotations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from devdb.rehearse.trace import SHORT_MODE, Trace, blocks, blocks_writes, strength
+
+_BACKFILL = re.compile(r"^\s*(UPDATE|DELETE|INSERT\s+INTO\s+\S+\s+SELECT)\b", re.I)
+BATCH_SHARE = 0.10  # a transaction that holds row locks on more than this share is unbounded
+BATCH_FLOOR = 1000
+
+
+@dataclass
+class Migration:
+    revision: str
+    doc: str
+    seconds: float
+    statements: list[dict[str, Any]]
+    locks: list[dict[str, Any]]  # per relation: mode (strongest), modes, blocks, seconds
+    strongest_lock: dict[str, Any] | None  # locks[0]: the strongest mode, then the longest
+    max_write_block_seconds: float
+    rewrites: list[str]
+    backfill: dict[str, Any] | None
+    checklist: list[dict[str, str]] = field(default_factory=list)
+    verdict: str = "ok"
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    project: str
+    base: dict[str, Any]
+    copy: dict[str, Any]
+    migrations: list[Migration]
+    seconds: dict[str, float]
+    tracer_overhead: float | None
+    downgrade: dict[str, Any] | None
+    max_lock_seconds: float
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rows_of(sql: str, table_rows: dict[str, int]) -> tuple[str | None, int]:
+    match = re.match(
+        r"^\s*(?:UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+(?:ONLY\s+)?([\w.\"]+)", sql, re.I
+    )
+    name = match.group(1).strip('"') if match else None
+    return name, table_rows.get(name or "", 0)
+
+
+def build_migration(
+    revision: str,
+    doc: str,
+    trace: Trace,
+    table_rows: dict[str, int],
+    max_lock: float,
+) -> Migration:
+    statements = [s for s in trace.statements if s["revision"] == revision]
+    holds = [
+        h
+        for h in trace.holds
+        if h["revision"] == revision and blocks_writes(h["mode"]) and h.get("relkind") != "i"
+    ]
+    # One entry per relation: its strongest write-blocking mode, every such mode it held, and
+    # the longest any of them was held (first acquisition to commit).
+    per_relation: dict[str, dict[str, Any]] = {}
+    for hold in holds:
+        entry = per_relation.setdefault(
+            hold["relation"],
+            {"relation": hold["relation"], "mode": hold["mode"], "modes": [], "seconds": 0.0},
+        )
+        if strength(hold["mode"]) > strength(entry["mode"]):
+            entry["mode"] = hold["mode"]
+        if hold["mode"] not in entry["modes"]:
+            entry["modes"].append(hold["mode"])
+        entry["seconds"] = max(entry["seconds"], hold["seconds"])
+    for entry in per_relation.values():
+        entry["blocks"] = blocks(entry["mode"])
+        entry["modes"].sort(key=strength, reverse=True)
+    locks = sorted(
+        per_relation.values(), key=lambda h: (strength(h["mode"]), h["seconds"]), reverse=True
+    )
+    backfill_statements = [
+        s for s in statements if _BACKFILL.match(s["sql"]) and (s["rows"] or 0) > 0
+    ]
+    backfill = None
+    row_lock_hold = 0.0
+    if backfill_statements:
+        largest = max(backfill_statements, key=lambda s: s["rows"] or 0)
+        table, total = _rows_of(largest["sql"], table_rows)
+        limit = max(BATCH_FLOOR, int(BATCH_SHARE * total))
+        in_one = sum(s["rows"] or 0 for s in backfill_statements if s["in_transaction"])
+        per_tx = max(
+            in_one
+            if len(backfill_statements) > 1
+            and any(s["in_transaction"] for s in backfill_statements)
+            else 0,
+            largest["rows"] or 0,
+        )
+        row_lock_hold = max(s["held_seconds"] for s in backfill_statements)
+        backfill = {
+            "table": table,
+            "statements": len(backfill_statements),
+            "rows": sum(s["rows"] or 0 for s in backfill_statements),
+            "largest_statement_rows": largest["rows"],
+            "rows_locked_in_one_transaction": per_tx,
+            "seconds": round(sum(s["seconds"] for s in backfill_statements), 4),
+            "row_locks_held_seconds": round(row_lock_hold, 4),
+            "bounded": per_tx <= limit,
+        }
+    max_block = max([h["seconds"] for h in locks] + [0.0])
+    rewrites = sorted({name for s in statements for name in s["rewritten"]})
+    migration = Migration(
+        revision=revision,
+        doc=doc,
+        seconds=round(sum(s["seconds"] for s in statements), 4),
+        statements=statements,
+        locks=locks,
+        strongest_lock=locks[0] if locks else None,
+        max_write_block_seconds=round(max_block, 4),
+        rewrites=rewrites,
+        backfill=backfill,
+    )
+    if max_block > max_lock:
+        worst = max(locks, key=lambda h: (h["seconds"], strength(h["mode"])))
+        migration.problems.append(
+            f"{SHORT_MODE.get(worst['mode'], worst['mode'])} on {worst['relation']} blocks "
+            f"{worst['blocks']} for {worst['seconds']:.2f} s (> --max-lock {max_lock:g} s)"
+        )
+    if backfill and not backfill["bounded"]:
+        migration.problems.append(
+            f"backfill of {backfill['table']}: {backfill['rows_locked_in_one_transaction']:,} rows locked in one transaction"
+        )
+    migration.checklist = checklist(migration)
+    migration.verdict = (
+        "blocks writes" if max_block > max_lock else ("review" if migration.problems else "ok")
+    )
+    return migration
+
+
+def _lock_text(migration: Migration) -> str:
+    if not migration.locks:
+        return "no lock that blocks reads or writes was held"
+    parts = [
+        f"{SHORT_MODE.get(lock['mode'], lock['mode'])} on {lock['relation']} held "
+        f"{lock['seconds'] * 1000:.0f} ms (blocks {lock['blocks']})"
+        for lock in migration.locks[:3]
+    ]
+    more = len(migration.locks) - 3
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def checklist(migration: Migration) -> list[dict[str, str]]:
+    lines = [{"item": "locks", "answer": _lock_text(migration)}]
+    lines.append(
+        {
+            "item": "rewrite",
+            "answer": "rewrote " + ", ".join(migration.rewrites)
+            if migration.rewrites
+            else "no table or index rewritten",
+        }
+    )
+    b = migration.backfill
+    if b:
+        answer = (
+            f"{b['rows']:,} rows in {b['statements']} statement(s), {b['seconds']:.2f} s, "
+            f"{b['rows_locked_in_one_transaction']:,} rows locked in one transaction for "
+            f"{b['row_locks_held_seconds']:.2f} s — {'bounded' if b['bounded'] else 'not bounded'}"
+        )
+    else:
+        answer = "no backfill"
+    lines.append({"item": "Are backfills bounded and observable?", "answer": answer})
+    wal = sum(s["wal_bytes"] for s in migration.statements)
+    lines.append(
+        {
+            "item": "duration",
+            "answer": f"{migration.seconds:.3f} s, {len(migration.statements)} statements, {wal:,} WAL bytes",
+        }
+    )
+    return lines
+
+
+def format_text(report: Report) -> str:
+    out = [
+        f"devdb rehearse: {report.project} — base {report.base.get('ref') or 'working database'} "
+        f"({', '.join(report.base.get('heads') or []) or 'base'})",
+        f"copy: {report.copy.get('template')} ({'reused' if report.copy.get('reused') else 'built'}), "
+        + ", ".join(f"{t}={n:,}" for t, n in (report.copy.get("rows") or {}).items()),
+    ]
+    for m in report.migrations:
+        out.append("")
+        out.append(f"{m.revision} {m.doc} — {m.verdict}")
+        for line in m.checklist:
+            out.append(f"  · {line['item']}: {line['answer']}")
+        for problem in m.problems:
+            out.append(f"  ! {problem}")
+    if report.downgrade:
+        d = report.downgrade
+        out.append("")
+        out.append(
+            f"downgrade to base: {d['seconds']:.2f} s; lost: "
+            + (", ".join(d["lost"]) if d["lost"] else "nothing")
+        )
+    if report.tracer_overhead is not None:
+        out.append(f"tracer overhead: {report.tracer_overhead * 100:.1f}% of the migrations' time")
+    out.append("")
+    out.append("verdict: " + ("ok" if report.ok else "; ".join(report.problems)))
+    return "\n".join(out)
+
+
+def format_github(report: Report) -> str:
+    lines = []
+    for m in report.migrations:
+        level = "error" if m.verdict == "blocks writes" else "warning"
+        for problem in m.problems:
+            lines.append(f"::{level} title=devdb rehearse {m.revision}::{problem}")
+    for problem in report.problems:
+        if not any(problem in line for line in lines):
+            lines.append(f"::error title=devdb rehearse::{problem}")
+    return "\n".join(lines)

@@ -1,0 +1,171 @@
+"""`devdb rehearse` end to end on the embedded engine: one demo project (a git repository
+whose HEAD is the base release), one migration file added per case, the JSON report read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e_util import destroy, devdb, make_demo_project, versions
+
+ROWS = "documents=4000,users=300,document_permissions=500,notifications=500,action_points=500"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = make_demo_project(tmp_path_factory.mktemp("rehearse"), engine="embedded")
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    devdb(root, "up", "--no-app", check=True, timeout=300)
+    try:
+        yield root
+    finally:
+        destroy(root)
+
+
+def migration(root: Path, body: str, downgrade: str = "pass", rev: str = "0100") -> Path:
+    path = versions(root) / f"{rev}_case.py"
+
+    def block(code: str) -> str:
+        return textwrap.indent(textwrap.dedent(code).strip(), "    ")
+
+    path.write_text(
+        f'''"""rehearse case"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{block(body)}
+
+
+def downgrade() -> None:
+{block(downgrade)}
+'''
+    )
+    return path
+
+
+def rehearse(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    result = devdb(
+        root, "rehearse", "--base", "HEAD", "--rows", ROWS, "--format", "json", *args, timeout=300
+    )
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_not_null_volatile_default_rewrites_under_access_exclusive(demo: Path) -> None:
+    path = migration(
+        demo,
+        'op.add_column("documents", sa.Column("token", sa.Text(), nullable=False, server_default=sa.text("md5(random()::text)")))',
+        'op.drop_column("documents", "token")',
+    )
+    try:
+        code, report = rehearse(demo, "--max-lock", "0.000001")
+    finally:
+        path.unlink()
+    (m,) = report["migrations"]
+    assert "documents" in m["rewrites"]
+    assert (
+        m["locks"][0]["mode"] == "AccessExclusiveLock" and m["locks"][0]["relation"] == "documents"
+    )
+    assert m["locks"][0]["blocks"] == "reads and writes"
+    assert m["verdict"] == "blocks writes" and code == 1 and not report["ok"]
+    assert report["downgrade"]["lost_columns"] == [{"table": "documents", "column": "token"}]
+    assert report["downgrade"]["loses_data"]
+
+
+def test_nullable_add_column_is_catalog_only(demo: Path) -> None:
+    path = migration(
+        demo,
+        'op.add_column("documents", sa.Column("summary", sa.Text(), nullable=True))',
+        'op.drop_column("documents", "summary")',
+    )
+    try:
+        code, report = rehearse(demo)
+    finally:
+        path.unlink()
+    (m,) = report["migrations"]
+    assert m["rewrites"] == []
+    assert m["locks"][0]["mode"] == "AccessExclusiveLock"
+    assert m["max_write_block_seconds"] < 1.0 and m["verdict"] == "ok" and code == 0
+    assert report["copy"]["reused"]  # the filled copy of the first case
+    assert report["tracer_overhead"] is not None
+
+
+def test_create_index_concurrently_blocks_no_writes(demo: Path) -> None:
+    path = migration(
+        demo,
+        """
+        with op.get_context().autocommit_block():
+            op.execute("CREATE INDEX CONCURRENTLY ix_documents_created_at ON documents (created_at)")
+        """,
+        'op.execute("DROP INDEX IF EXISTS ix_documents_created_at")',
+    )
+    try:
+        code, report = rehearse(demo, "--max-lock", "0.000001")
+    finally:
+        path.unlink()
+    (m,) = report["migrations"]
+    create = next(s for s in m["statements"] if "CONCURRENTLY" in s["sql"])
+    assert create["in_transaction"] is False and create["created"] == ["ix_documents_created_at"]
+    assert m["locks"] == [] and m["max_write_block_seconds"] == 0 and code == 0
+
+
+def test_unbounded_backfill_vs_batched(demo: Path) -> None:
+    path = migration(demo, 'op.execute("UPDATE documents SET body = title")', "pass")
+    try:
+        _, unbounded = rehearse(demo, "--no-downgrade")
+    finally:
+        path.unlink()
+    path = migration(
+        demo,
+        """
+        with op.get_context().autocommit_block():
+            for low in range(0, 5000, 400):
+                op.execute(f"UPDATE documents SET body = title WHERE id > {low} AND id <= {low + 400}")
+        """,
+        "pass",
+    )
+    try:
+        _, batched = rehearse(demo, "--no-downgrade")
+    finally:
+        path.unlink()
+    one = unbounded["migrations"][0]["backfill"]
+    assert one["statements"] == 1 and one["rows"] == 4000 and one["bounded"] is False
+    many = batched["migrations"][0]["backfill"]
+    assert many["statements"] == 10 and many["rows"] == 4000 and many["bounded"] is True
+    assert many["rows_locked_in_one_transaction"] == 400
+
+
+def test_downgrade_that_loses_data(demo: Path) -> None:
+    path = migration(
+        demo,
+        """
+        op.create_table("audit", sa.Column("id", sa.BigInteger(), primary_key=True))
+        op.execute("INSERT INTO audit SELECT id FROM documents")
+        """,
+        'op.drop_table("audit")',
+    )
+    try:
+        _, report = rehearse(demo)
+    finally:
+        path.unlink()
+    down = report["downgrade"]
+    assert down["lost_tables"] == [{"table": "audit", "rows": 4000}]
+    assert down["loses_data"] and down["reverted"] == ["0100"]

@@ -4,7 +4,9 @@ whose HEAD is the base release), one migration file added per case, the JSON rep
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +171,79 @@ def test_downgrade_that_loses_data(demo: Path) -> None:
     down = report["downgrade"]
     assert down["lost_tables"] == [{"table": "audit", "rows": 4000}]
     assert down["loses_data"] and down["reverted"] == ["0100"]
+
+
+OLD_TEST = """
+import os
+
+import sqlalchemy as sa
+
+
+def _rows(sql):
+    engine = sa.create_engine(os.environ["DB_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql)).all()
+    finally:
+        engine.dispose()
+
+
+def test_document_bodies():
+    assert _rows("SELECT id, {column} FROM documents LIMIT 3")
+
+
+def test_counts_documents():
+    assert _rows("SELECT count(*) FROM documents")[0][0] == 4000
+"""
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_old_tests_fail_on_a_dropped_column_they_read(demo: Path) -> None:
+    tests = demo / "tests"
+    tests.mkdir()
+    test_file = tests / "test_reads.py"
+    test_file.write_text(OLD_TEST.format(column="body"))
+    git(demo, "add", "tests")
+    git(demo, "commit", "-qm", "base release reads documents.body")
+    path = None
+    try:
+        # The new code stops reading the column and drops it.
+        test_file.write_text(OLD_TEST.format(column="title"))
+        path = migration(
+            demo,
+            'op.drop_column("documents", "body")',
+            'op.add_column("documents", sa.Column("body", sa.Text(), server_default="", nullable=False))',
+        )
+        code, report = rehearse(
+            demo, "--no-downgrade", "--old-tests", f"{sys.executable} -m pytest -q tests"
+        )
+    finally:
+        if path is not None:
+            path.unlink()
+        git(demo, "reset", "-q", "--hard", "HEAD~1")  # the fixture's base again
+        shutil.rmtree(tests, ignore_errors=True)
+    t = report["tests"]
+    assert t["failing_only_in_mixed_pair"] == ["tests/test_reads.py::test_document_bodies"]
+    assert t["failing_with_new_code"] == [] and t["failing_on_base_too"] == []
+    mixed, new, baseline = t["runs"]
+    assert (mixed["code"], mixed["schema"], mixed["tests"], mixed["exit_code"] != 0) == (
+        "old",
+        "migrated",
+        2,
+        True,
+    )
+    assert (new["code"], new["schema"], new["exit_code"]) == ("new", "migrated", 0)
+    assert (baseline["code"], baseline["schema"], baseline["exit_code"]) == ("old", "base", 0)
+    assert not t["ok"] and not report["ok"] and code == 1
+    assert "test_document_bodies" in report["problems"][-1]
+    listed = subprocess.run(
+        ["git", "-C", str(demo), "worktree", "list"], capture_output=True, text=True, check=True
+    )
+    assert len(listed.stdout.strip().splitlines()) == 1  # the base checkout is gone

@@ -34,18 +34,29 @@ def rehearse(
     no_downgrade: bool = typer.Option(
         False, "--no-downgrade", help="Skip the downgrade rehearsal."
     ),
+    old_tests: str | None = typer.Option(
+        None,
+        "--old-tests",
+        help="Test command (a shell line) run from the base release's checkout on the migrated"
+        " copy, then from this code (default: test_command in [tool.devdb]).",
+    ),
+    no_old_tests: bool = typer.Option(
+        False, "--no-old-tests", help="Run no tests, even with test_command configured."
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | github"),
     project: Path | None = ProjectOpt,
 ) -> None:
     """Run this branch's pending migrations on a copy of the base release at size, traced
     statement by statement (locks and what they block, rewrites, rows, WAL, time), rehearse
-    the downgrade, and answer the runbook's Data Safety Checklist. Exit 1 when a lock that
-    blocks writes is held longer than --max-lock.
+    the downgrade, run the base release's tests on the new schema, and answer the runbook's
+    Data Safety Checklist. Exit 1 when a lock that blocks writes is held longer than
+    --max-lock, or when the base release's tests fail on the new schema only.
 
     Examples:
       devdb rehearse
       devdb rehearse --base v1.4.0 --rows documents=2_000_000,users=50_000
       devdb rehearse --stats stats.json --format github
+      devdb rehearse --old-tests "python -m pytest -q tests"
     """
     if fmt not in ("text", "json", "github"):
         raise typer.BadParameter("use text, json or github", param_hint="--format")
@@ -63,6 +74,7 @@ def rehearse(
         vector_rows=vector_rows,
         max_lock=max_lock,
         downgrade=not no_downgrade,
+        old_tests="" if no_old_tests else old_tests,
     )
     config = run(lambda: load(project))
     with progress_steps(fmt == "text") as progress:

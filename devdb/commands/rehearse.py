@@ -7,10 +7,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError
 from devdb.project.config import Config
 from devdb.rehearse.report import Report
+
+if TYPE_CHECKING:
+    from devdb.rehearse.copy import Base
+    from devdb.server.checkout import Project
+    from devdb.server.engines.base import Server
 
 Progress = Callable[[str], None]
 
@@ -26,6 +32,7 @@ class RehearseOptions:
     max_lock: float = 1.0
     downgrade: bool = True
     measure_overhead: bool = True
+    old_tests: str | None = None  # None: the config's test_command; "": no test runs
 
 
 def vector_source(dim: int, seed: int) -> Iterator[list[float]]:
@@ -39,14 +46,9 @@ def vector_source(dim: int, seed: int) -> Iterator[list[float]]:
 
 
 def rehearse(config: Config, options: RehearseOptions, progress: Progress) -> Report:
-    import psycopg
-
     from devdb.copies.databases import live_server
     from devdb.rehearse import copy as copies
-    from devdb.rehearse.downgrade import rehearse_downgrade
-    from devdb.rehearse.report import build_migration
     from devdb.rehearse.synth import read_stats
-    from devdb.rehearse.trace import run_traced
     from devdb.server.checkout import open_project, project_lock
 
     started = time.perf_counter()
@@ -55,84 +57,134 @@ def rehearse(config: Config, options: RehearseOptions, progress: Progress) -> Re
     if server is None:
         raise DevdbError("the dev server is not running", "start it with `devdb up --no-app`")
     stats = read_stats(options.stats) if options.stats else None
-    sizing = {
+    sizing: dict[str, Any] = {
         "rows": options.rows,
         "scale": options.scale,
         "stats": stats,
         "vector_rows": options.vector_rows,
     }
+    command = config.test_command if options.old_tests is None else options.old_tests
+    command = (command or "").strip() or None
     with project_lock(config, progress):
         progress("base: reading the base revision")
         base = copies.resolve_base(project, server, options.base)
+        # The base checkout lives until the end (its tests run last) and goes even on Ctrl-C.
         try:
-            copy = copies.ensure_copy(
-                project,
-                server,
-                base,
-                sizing,
-                vectors=vector_source,
-                seed=options.seed,
-                progress=progress,
+            if command and base.worktree is None and options.old_tests:
+                raise DevdbError(
+                    "--old-tests needs the base release's code, and the project is not in git",
+                    "run rehearse in a git checkout, or leave out --old-tests",
+                )
+            return _rehearse(
+                config, options, progress, project, server, base, sizing, command, started
             )
         finally:
             copies.close_base(base, config.project_root)
-        copy_seconds = time.perf_counter() - started
-        with copies.clone(server, copy.template, project, "run") as database:
-            target = copies.migration_target(project, server, database)
-            with psycopg.connect(server.conninfo(database)) as conn:
-                table_rows = {
-                    name: int(count)
-                    for name, count in conn.execute(
-                        "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0"
-                    )
-                }
-            progress("migrations: traced, statement by statement")
-            traced = run_traced(target, "heads", progress=progress)
-            if not traced.applied:
-                raise DevdbError(
-                    "nothing to rehearse: no migration is pending between the base and this code",
-                    "add a migration, or pick an older --base",
-                )
-            from devdb.migrations.runner import script_heads
 
-            docs = {
-                r.revision: r.doc.splitlines()[0] if r.doc else ""
-                for r in script_heads(target).revisions
-            }
-            migrations = [
-                build_migration(rev, docs.get(rev, ""), traced, table_rows, options.max_lock)
-                for rev in traced.applied
-            ]
-            downgrade = None
-            if options.downgrade:
-                progress("downgrade: to base and up again")
-                downgrade = rehearse_downgrade(target, server.conninfo(database), base.heads)
-        overhead = None
-        if options.measure_overhead:
-            with copies.clone(server, copy.template, project, "plain") as plain:
-                progress("tracer overhead: the same migrations untraced")
-                untraced = run_traced(
-                    copies.migration_target(project, server, plain), "heads", trace=False
+
+def _rehearse(
+    config: Config,
+    options: RehearseOptions,
+    progress: Progress,
+    project: Project,
+    server: Server,
+    base: Base,
+    sizing: dict[str, Any],
+    command: str | None,
+    started: float,
+) -> Report:
+    import psycopg
+
+    from devdb.migrations.runner import script_heads
+    from devdb.rehearse import copy as copies
+    from devdb.rehearse.downgrade import rehearse_downgrade
+    from devdb.rehearse.report import build_migration
+    from devdb.rehearse.trace import run_traced
+
+    copy = copies.ensure_copy(
+        project,
+        server,
+        base,
+        sizing,
+        vectors=vector_source,
+        seed=options.seed,
+        progress=progress,
+    )
+    copy_seconds = time.perf_counter() - started
+    tests = None
+    with copies.clone(server, copy.template, project, "run") as database:
+        target = copies.migration_target(project, server, database)
+        with psycopg.connect(server.conninfo(database)) as conn:
+            table_rows = {
+                name: int(count)
+                for name, count in conn.execute(
+                    "SELECT c.relname, c.reltuples FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0"
                 )
-            overhead = (
-                round((traced.seconds - untraced.seconds) / untraced.seconds, 4)
-                if untraced.seconds > 0
-                else None
+            }
+        progress("migrations: traced, statement by statement")
+        traced = run_traced(target, "heads", progress=progress)
+        if not traced.applied:
+            raise DevdbError(
+                "nothing to rehearse: no migration is pending between the base and this code",
+                "add a migration, or pick an older --base",
             )
+        docs = {
+            r.revision: r.doc.splitlines()[0] if r.doc else ""
+            for r in script_heads(target).revisions
+        }
+        migrations = [
+            build_migration(rev, docs.get(rev, ""), traced, table_rows, options.max_lock)
+            for rev in traced.applied
+        ]
+        if command and base.worktree is not None:
+            from devdb.rehearse.oldtests import rehearse_tests
+
+            tests = rehearse_tests(
+                project,
+                server,
+                command=command,
+                base_root=base.worktree,
+                copy_template=copy.template,
+                migrated=database,
+                progress=progress,
+            )
+        downgrade = None
+        if options.downgrade:
+            progress("downgrade: to base and up again")
+            downgrade = rehearse_downgrade(target, server.conninfo(database), base.heads)
+    overhead = None
+    if options.measure_overhead:
+        with copies.clone(server, copy.template, project, "plain") as plain:
+            progress("tracer overhead: the same migrations untraced")
+            untraced = run_traced(
+                copies.migration_target(project, server, plain), "heads", trace=False
+            )
+        overhead = (
+            round((traced.seconds - untraced.seconds) / untraced.seconds, 4)
+            if untraced.seconds > 0
+            else None
+        )
     problems = [
         f"{m.revision}: {p}" for m in migrations for p in m.problems if m.verdict == "blocks writes"
     ]
-    report = Report(
+    if tests is not None and not tests["ok"]:
+        problems.append(
+            "the base release's tests fail on the new schema: "
+            + ", ".join(tests["failing_only_in_mixed_pair"])
+        )
+    fill = copy.fill
+    return Report(
         project=config.project_name,
         base={"ref": base.ref, "commit": base.commit, "heads": base.heads},
         copy={
             "template": copy.template,
             "reused": copy.reused,
             "seconds": round(copy_seconds, 3),
-            "rows": {t.table: t.rows for t in copy.fill.tables} if copy.fill else {},
-            "fill_rows_per_second": round(copy.fill.rows / copy.fill.seconds)
-            if copy.fill and copy.fill.seconds
+            "rows": {t.table: t.rows for t in fill.tables} if fill else table_rows,
+            "fill_rows_per_second": round(fill.rows / fill.seconds)
+            if fill and fill.seconds
             else None,
         },
         migrations=migrations,
@@ -143,8 +195,8 @@ def rehearse(config: Config, options: RehearseOptions, progress: Progress) -> Re
         },
         tracer_overhead=overhead,
         downgrade=downgrade,
+        tests=tests,
         max_lock_seconds=options.max_lock,
         ok=not problems,
         problems=problems,
     )
-    return report

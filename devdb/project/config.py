@@ -52,6 +52,7 @@ class Config:
     backups_keep: int = 5  # automatic backups kept; manual ones are never pruned
     backup_max_age: float = 60  # minutes: the gate reuses a backup this young
     per_test_databases: str = "memory"  # the pytest plugin's clones: "memory" or "disk"
+    test_command: str | None = None  # the project's tests (a shell line): `rehearse` runs them
     source: str = "discovered"
     notes: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)  # what discovery found, with evidence
@@ -148,6 +149,7 @@ _KNOWN_KEYS = {
     "backups_keep",
     "backup_max_age",
     "per_test_databases",
+    "test_command",
     "branches",  # a database per git branch, read by devdb.branches.onoff
 }
 
@@ -236,6 +238,7 @@ def read_config(root: Path, **overrides: Any) -> Config:
         "backups_keep",
         "backup_max_age",
         "per_test_databases",
+        "test_command",
     ):
         if key in table:
             setattr(config, key, table[key])
@@ -295,6 +298,7 @@ _TYPE_RULES: dict[str, tuple[Any, str]] = {
         for key in ("engine", "image", "url", "database", "user", "python", "project_name")
     },
     "per_test_databases": (lambda v: isinstance(v, str), "a string in quotes"),
+    "test_command": (lambda v: isinstance(v, str), "a command line in quotes"),
     "app_command": (lambda v: isinstance(v, str) or _strings(v), "a command line in quotes"),
     "extensions": (_strings, 'a list of names, e.g. ["vector"]'),
     "sensitive_tables": (_strings, 'a list of name patterns, e.g. ["user", "payment"]'),

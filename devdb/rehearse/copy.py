@@ -43,7 +43,8 @@ class Base:
     ref: str | None  # the git ref, None for the working database's revision
     commit: str | None
     heads: list[str]
-    worktree: Path | None  # the base checkout, removed by close_base()
+    worktree: Path | None  # the project's folder in the base checkout
+    checkout: Path | None = None  # the base checkout (a `git worktree`), removed by close_base()
 
 
 def migration_target(
@@ -104,26 +105,35 @@ def resolve_base(project: Project, server: Server, ref: str | None) -> Base:
             f"--base {ref}: no such git ref", "name a branch, tag or commit (git log)"
         ) from None
     worktree = Path(tempfile.mkdtemp(prefix="devdb-rehearse-base-"))
-    _git(top, "worktree", "add", "--detach", "--force", str(worktree), commit)
     base_root = worktree / project.config.project_root.resolve().relative_to(top.resolve())
+    opened = Base(ref, commit, [], base_root, worktree)
     try:
+        _git(top, "worktree", "add", "--detach", "--force", str(worktree), commit)
         target = migration_target(project, server, project.database, base_root)
         if not target.ini_path.is_file():
             raise DevdbError(
                 f"--base {ref} has no {target.ini_path.relative_to(base_root)}",
                 "pick a ref that has the migrations",
             )
-        heads = script_heads(target).heads
+        opened.heads = script_heads(target).heads
     except BaseException:
-        close_base(Base(ref, commit, [], worktree), root)
+        close_base(opened, root)
         raise
-    return Base(ref, commit, heads, base_root)
+    return opened
 
 
 def close_base(base: Base, root: Path) -> None:
-    if base.worktree is not None:
-        with contextlib.suppress(DevdbError, OSError):
-            _git(root, "worktree", "remove", "--force", str(base.worktree))
+    """Remove the base checkout (also after an interrupt: git forgets it, the folder goes)."""
+    if base.checkout is None:
+        return
+    import shutil
+
+    with contextlib.suppress(DevdbError, OSError):
+        _git(root, "worktree", "remove", "--force", str(base.checkout))
+    shutil.rmtree(base.checkout, ignore_errors=True)
+    with contextlib.suppress(DevdbError, OSError):
+        _git(root, "worktree", "prune")
+    base.checkout = None
 
 
 def _working_revision(server: Server, database: str) -> list[str]:

@@ -39,6 +39,7 @@ class Report:
     seconds: dict[str, float]
     tracer_overhead: float | None
     downgrade: dict[str, Any] | None
+    tests: dict[str, Any] | None  # old code on the new schema (rehearse.oldtests)
     max_lock_seconds: float
     ok: bool = True
     problems: list[str] = field(default_factory=list)
@@ -208,6 +209,21 @@ def format_text(report: Report) -> str:
             f"downgrade to base: {d['seconds']:.2f} s; lost: "
             + (", ".join(d["lost"]) if d["lost"] else "nothing")
         )
+    if report.tests:
+        t = report.tests
+        out.append("")
+        out.append(f"tests ({t['command']}):")
+        for run in t["runs"]:
+            count = f"{run['tests']} tests, " if run["tests"] is not None else ""
+            state = "passed" if run["exit_code"] == 0 else f"{len(run['failed'])} failed"
+            out.append(
+                f"  · {run['code']} code on the {run['schema']} schema: {count}{state}, "
+                f"{run['seconds']:.1f} s"
+            )
+        for name in t["failing_only_in_mixed_pair"]:
+            out.append(f"  ! fails only with old code on the new schema: {name}")
+        for name in t["failing_with_new_code"]:
+            out.append(f"  ! fails with the new code on the migrated copy: {name}")
     if report.tracer_overhead is not None:
         out.append(f"tracer overhead: {report.tracer_overhead * 100:.1f}% of the migrations' time")
     out.append("")

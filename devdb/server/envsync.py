@@ -43,7 +43,10 @@ def _template(project: Project) -> tuple[dict[str, str], list[str] | None, str]:
 
 
 def db_values(
-    project: Project, server: Server, database: str | None = None
+    project: Project,
+    server: Server,
+    database: str | None = None,
+    test_database: str | None = None,
 ) -> tuple[dict[str, str], list[str] | None, str]:
     from devdb.project.envkeys import DbParams, detect_key_map, render_db_values
 
@@ -55,7 +58,7 @@ def db_values(
         user=server.user,
         password=server.password,
         database=database or project.database,
-        test_database=project.test_database,
+        test_database=test_database or project.test_database,
     )
     scheme = url_scheme(project.config, key_map.url, template)
     return render_db_values(key_map, params, template, scheme), declared, source

@@ -247,3 +247,53 @@ def test_old_tests_fail_on_a_dropped_column_they_read(demo: Path) -> None:
         ["git", "-C", str(demo), "worktree", "list"], capture_output=True, text=True, check=True
     )
     assert len(listed.stdout.strip().splitlines()) == 1  # the base checkout is gone
+
+
+def test_ctrl_c_during_the_tests_leaves_no_worktree_or_database(demo: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    import psycopg
+
+    from e2e_util import server_of
+
+    fifo = tmp_path / "started"
+    os.mkfifo(fifo)
+    path = migration(demo, 'op.add_column("documents", sa.Column("n", sa.Integer()))')
+    tests = f"echo started > {fifo} && exec sleep 120"
+    argv = ["rehearse", "--base", "HEAD", "--rows", ROWS, "--no-downgrade", "--old-tests", tests]
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devdb", *argv],
+            cwd=demo,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with fifo.open() as started:  # blocks until the old tests have begun
+                assert started.read().strip() == "started"
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    finally:
+        path.unlink()
+    assert process.returncode != 0, stderr
+    listed = subprocess.run(
+        ["git", "-C", str(demo), "worktree", "list"], capture_output=True, text=True, check=True
+    )
+    assert len(listed.stdout.strip().splitlines()) == 1, listed.stdout
+    server = server_of(demo)
+    with psycopg.connect(server.conninfo("postgres")) as conn:
+        left = [
+            r[0]
+            for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE '%%rhsrun%%' "
+                "OR datname LIKE '%%rhstest%%' OR datname LIKE '%%rhsbuild%%'"
+            )
+        ]
+    assert left == []

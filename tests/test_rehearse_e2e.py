@@ -1,8 +1,13 @@
-"""`devdb rehearse` end to end on the embedded engine: one demo project (a git repository
-whose HEAD is the base release), one migration file added per case, the JSON report read."""
+"""`devdb rehearse` end to end on both engines: one demo project per engine (a git repository
+whose HEAD is the base release), migration files added per case, the JSON report read.
+
+One test per engine runs the cases in order, each a subtest: they share the server and the
+filled copy (the second case asserts it is reused), and the two engines run on the two xdist
+workers (`xdist_group` marks do not group with pytest 9.2: pytest-xdist issue 1386)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -14,40 +19,51 @@ from typing import Any
 
 import pytest
 
-from e2e_util import destroy, devdb, make_demo_project, versions
+from e2e_util import destroy, devdb, make_demo_project, server_of, versions
 
 ROWS = "documents=4000,users=300,document_permissions=500,notifications=500,action_points=500"
+ENGINES = [pytest.param("embedded"), pytest.param("docker", marks=pytest.mark.docker)]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = make_demo_project(tmp_path_factory.mktemp("rehearse"), engine="embedded")
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base"],
-    ):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-    devdb(root, "up", "--no-app", check=True, timeout=300)
+@contextlib.contextmanager
+def demo_project(engine: str, request: pytest.FixtureRequest, tmp: Path) -> Iterator[Path]:
+    settings = {"engine": engine}
+    if engine == "docker":
+        settings["image"] = request.getfixturevalue("offline_image")
+    root = make_demo_project(tmp, **settings)
     try:
+        git(root, "init", "-q")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "base")
+        devdb(root, "up", "--no-app", check=True, timeout=300)
         yield root
     finally:
         destroy(root)
 
 
-def migration(root: Path, body: str, downgrade: str = "pass", rev: str = "0100") -> Path:
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def migration(root: Path, rev: str, body: str, downgrade: str = "pass") -> Path:
+    """versions/<rev>_case.py after the demo's head (0007) or the case revision before it."""
     path = versions(root) / f"{rev}_case.py"
+    down = "0007" if rev == "0100" else f"{int(rev) - 1:04d}"
 
     def block(code: str) -> str:
         return textwrap.indent(textwrap.dedent(code).strip(), "    ")
 
     path.write_text(
-        f'''"""rehearse case"""
+        f'''"""rehearse case {rev}"""
 import sqlalchemy as sa
 from alembic import op
 
 revision = "{rev}"
-down_revision = "0007"
+down_revision = "{down}"
 branch_labels = None
 depends_on = None
 
@@ -71,106 +87,128 @@ def rehearse(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     return result.returncode, json.loads(result.stdout)
 
 
-def test_not_null_volatile_default_rewrites_under_access_exclusive(demo: Path) -> None:
-    path = migration(
-        demo,
-        'op.add_column("documents", sa.Column("token", sa.Text(), nullable=False, server_default=sa.text("md5(random()::text)")))',
-        'op.drop_column("documents", "token")',
-    )
+def copies_of(root: Path) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(server_of(root).conninfo("postgres")) as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE '%%\\_\\_rhs\\_%%'"
+            )
+        ]
+
+
+def by_revision(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["revision"]: m for m in report["migrations"]}
+
+
+def case_rewrite_under_access_exclusive_concurrent_index_and_lossy_downgrade(
+    demo: Path, tmp: Path
+) -> None:
+    paths = [
+        migration(
+            demo,
+            "0100",
+            'op.add_column("documents", sa.Column("token", sa.Text(), nullable=False, server_default=sa.text("md5(random()::text)")))',
+            'op.drop_column("documents", "token")',
+        ),
+        migration(
+            demo,
+            "0101",
+            """
+            with op.get_context().autocommit_block():
+                op.execute("CREATE INDEX CONCURRENTLY ix_documents_created_at ON documents (created_at)")
+            """,
+            'op.execute("DROP INDEX IF EXISTS ix_documents_created_at")',
+        ),
+        migration(
+            demo,
+            "0102",
+            """
+            op.create_table("audit", sa.Column("id", sa.BigInteger(), primary_key=True))
+            op.execute("INSERT INTO audit SELECT id FROM documents")
+            """,
+            'op.drop_table("audit")',
+        ),
+    ]
     try:
         code, report = rehearse(demo, "--max-lock", "0.000001")
     finally:
-        path.unlink()
-    (m,) = report["migrations"]
-    assert "documents" in m["rewrites"]
-    assert (
-        m["locks"][0]["mode"] == "AccessExclusiveLock" and m["locks"][0]["relation"] == "documents"
+        for path in paths:
+            path.unlink()
+    rewrite, index, audit = (by_revision(report)[r] for r in ("0100", "0101", "0102"))
+    # NOT NULL with a volatile default: the table and its indexes rewritten under ACCESS
+    # EXCLUSIVE (the SHARE the index rebuilds take is listed under the same relation).
+    assert "documents" in rewrite["rewrites"] and "pk_documents" in rewrite["rewrites"]
+    strongest = rewrite["strongest_lock"]
+    assert strongest == rewrite["locks"][0]
+    assert (strongest["relation"], strongest["mode"], strongest["blocks"]) == (
+        "documents",
+        "AccessExclusiveLock",
+        "reads and writes",
     )
-    assert m["locks"][0]["blocks"] == "reads and writes"
-    assert m["verdict"] == "blocks writes" and code == 1 and not report["ok"]
-    assert report["downgrade"]["lost_columns"] == [{"table": "documents", "column": "token"}]
-    assert report["downgrade"]["loses_data"]
-
-
-def test_nullable_add_column_is_catalog_only(demo: Path) -> None:
-    path = migration(
-        demo,
-        'op.add_column("documents", sa.Column("summary", sa.Text(), nullable=True))',
-        'op.drop_column("documents", "summary")',
-    )
-    try:
-        code, report = rehearse(demo)
-    finally:
-        path.unlink()
-    (m,) = report["migrations"]
-    assert m["rewrites"] == []
-    assert m["locks"][0]["mode"] == "AccessExclusiveLock"
-    assert m["max_write_block_seconds"] < 1.0 and m["verdict"] == "ok" and code == 0
-    assert report["copy"]["reused"]  # the filled copy of the first case
-    assert report["tracer_overhead"] is not None
-
-
-def test_create_index_concurrently_blocks_no_writes(demo: Path) -> None:
-    path = migration(
-        demo,
-        """
-        with op.get_context().autocommit_block():
-            op.execute("CREATE INDEX CONCURRENTLY ix_documents_created_at ON documents (created_at)")
-        """,
-        'op.execute("DROP INDEX IF EXISTS ix_documents_created_at")',
-    )
-    try:
-        code, report = rehearse(demo, "--max-lock", "0.000001")
-    finally:
-        path.unlink()
-    (m,) = report["migrations"]
-    create = next(s for s in m["statements"] if "CONCURRENTLY" in s["sql"])
+    assert "ShareLock" in strongest["modes"] and strongest["seconds"] > 0
+    assert rewrite["verdict"] == "blocks writes"
+    # CREATE INDEX CONCURRENTLY in an autocommit block: no lock that blocks writes.
+    create = next(s for s in index["statements"] if "CONCURRENTLY" in s["sql"])
     assert create["in_transaction"] is False and create["created"] == ["ix_documents_created_at"]
-    assert m["locks"] == [] and m["max_write_block_seconds"] == 0 and code == 0
-
-
-def test_unbounded_backfill_vs_batched(demo: Path) -> None:
-    path = migration(demo, 'op.execute("UPDATE documents SET body = title")', "pass")
-    try:
-        _, unbounded = rehearse(demo, "--no-downgrade")
-    finally:
-        path.unlink()
-    path = migration(
-        demo,
-        """
-        with op.get_context().autocommit_block():
-            for low in range(0, 5000, 400):
-                op.execute(f"UPDATE documents SET body = title WHERE id > {low} AND id <= {low + 400}")
-        """,
-        "pass",
-    )
-    try:
-        _, batched = rehearse(demo, "--no-downgrade")
-    finally:
-        path.unlink()
-    one = unbounded["migrations"][0]["backfill"]
-    assert one["statements"] == 1 and one["rows"] == 4000 and one["bounded"] is False
-    many = batched["migrations"][0]["backfill"]
-    assert many["statements"] == 10 and many["rows"] == 4000 and many["bounded"] is True
-    assert many["rows_locked_in_one_transaction"] == 400
-
-
-def test_downgrade_that_loses_data(demo: Path) -> None:
-    path = migration(
-        demo,
-        """
-        op.create_table("audit", sa.Column("id", sa.BigInteger(), primary_key=True))
-        op.execute("INSERT INTO audit SELECT id FROM documents")
-        """,
-        'op.drop_table("audit")',
-    )
-    try:
-        _, report = rehearse(demo)
-    finally:
-        path.unlink()
+    assert index["locks"] == [] and index["max_write_block_seconds"] == 0
+    assert index["strongest_lock"] is None and index["verdict"] == "ok"
+    assert audit["rewrites"] == []
+    # The downgrade loses the new column and the new table's rows.
     down = report["downgrade"]
+    assert down["lost_columns"] == [{"table": "documents", "column": "token"}]
     assert down["lost_tables"] == [{"table": "audit", "rows": 4000}]
-    assert down["loses_data"] and down["reverted"] == ["0100"]
+    assert down["loses_data"] and sorted(down["reverted"]) == ["0100", "0101", "0102"]
+    assert code == 1 and not report["ok"]
+    assert report["problems"][0].startswith("0100: ACCESS EXCLUSIVE on documents")
+
+
+def case_catalog_only_add_column_and_unbounded_vs_batched_backfill(demo: Path, tmp: Path) -> None:
+    built_before = copies_of(demo)
+    paths = [
+        migration(
+            demo,
+            "0100",
+            'op.add_column("documents", sa.Column("summary", sa.Text(), nullable=True))',
+            'op.drop_column("documents", "summary")',
+        ),
+        migration(demo, "0101", 'op.execute("UPDATE documents SET body = title")'),
+        migration(
+            demo,
+            "0102",
+            """
+            with op.get_context().autocommit_block():
+                for low in range(0, 5000, 400):
+                    op.execute(f"UPDATE documents SET body = title WHERE id > {low} AND id <= {low + 400}")
+            """,
+        ),
+    ]
+    try:
+        code, report = rehearse(demo, "--no-downgrade")
+    finally:
+        for path in paths:
+            path.unlink()
+    add, unbounded, batched = (by_revision(report)[r] for r in ("0100", "0101", "0102"))
+    assert add["rewrites"] == [] and add["strongest_lock"]["mode"] == "AccessExclusiveLock"
+    assert add["max_write_block_seconds"] < 1.0 and add["verdict"] == "ok"
+    one = unbounded["backfill"]
+    assert (one["table"], one["statements"], one["rows"], one["bounded"]) == (
+        "documents",
+        1,
+        4000,
+        False,
+    )
+    assert one["rows_locked_in_one_transaction"] == 4000 and unbounded["verdict"] == "review"
+    many = batched["backfill"]
+    assert (many["statements"], many["rows"], many["bounded"]) == (10, 4000, True)
+    assert many["rows_locked_in_one_transaction"] == 400
+    assert code == 0 and report["ok"] and report["downgrade"] is None
+    assert report["tracer_overhead"] is not None
+    # The first case's filled copy (same base migrations, same rows) is cloned again.
+    assert report["copy"]["reused"] and copies_of(demo) == built_before
+    assert report["copy"]["rows"]["documents"] == 4000
 
 
 OLD_TEST = """
@@ -197,15 +235,7 @@ def test_counts_documents():
 """
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        check=True,
-        capture_output=True,
-    )
-
-
-def test_old_tests_fail_on_a_dropped_column_they_read(demo: Path) -> None:
+def case_old_tests_fail_on_a_dropped_column_they_read(demo: Path, tmp: Path) -> None:
     tests = demo / "tests"
     tests.mkdir()
     test_file = tests / "test_reads.py"
@@ -218,6 +248,7 @@ def test_old_tests_fail_on_a_dropped_column_they_read(demo: Path) -> None:
         test_file.write_text(OLD_TEST.format(column="title"))
         path = migration(
             demo,
+            "0100",
             'op.drop_column("documents", "body")',
             'op.add_column("documents", sa.Column("body", sa.Text(), server_default="", nullable=False))',
         )
@@ -249,17 +280,15 @@ def test_old_tests_fail_on_a_dropped_column_they_read(demo: Path) -> None:
     assert len(listed.stdout.strip().splitlines()) == 1  # the base checkout is gone
 
 
-def test_ctrl_c_during_the_tests_leaves_no_worktree_or_database(demo: Path, tmp_path: Path) -> None:
+def case_ctrl_c_during_the_tests_leaves_no_worktree_or_database(demo: Path, tmp: Path) -> None:
     import os
     import signal
 
     import psycopg
 
-    from e2e_util import server_of
-
-    fifo = tmp_path / "started"
+    fifo = tmp / "started"
     os.mkfifo(fifo)
-    path = migration(demo, 'op.add_column("documents", sa.Column("n", sa.Integer()))')
+    path = migration(demo, "0100", 'op.add_column("documents", sa.Column("n", sa.Integer()))')
     tests = f"echo started > {fifo} && exec sleep 120"
     argv = ["rehearse", "--base", "HEAD", "--rows", ROWS, "--no-downgrade", "--old-tests", tests]
     try:
@@ -297,3 +326,23 @@ def test_ctrl_c_during_the_tests_leaves_no_worktree_or_database(demo: Path, tmp_
             )
         ]
     assert left == []
+
+
+CASES = [
+    case_rewrite_under_access_exclusive_concurrent_index_and_lossy_downgrade,
+    case_catalog_only_add_column_and_unbounded_vs_batched_backfill,
+    case_old_tests_fail_on_a_dropped_column_they_read,
+    case_ctrl_c_during_the_tests_leaves_no_worktree_or_database,
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rehearse(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path, subtests: Any
+) -> None:
+    with demo_project(engine, request, tmp_path) as root:
+        for case in CASES:
+            with subtests.test(case.__name__.removeprefix("case_")):
+                scratch = tmp_path / case.__name__
+                scratch.mkdir()
+                case(root, scratch)

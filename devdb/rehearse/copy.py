@@ -19,6 +19,7 @@ from typing import Any
 
 from devdb.copies.databases import create_database, ensure_extensions
 from devdb.copies.snapshots import (
+    admin_connection,
     advisory_lock,
     create_from,
     drop,
@@ -28,6 +29,7 @@ from devdb.copies.snapshots import (
 )
 from devdb.errors import DevdbError, first_line
 from devdb.migrations.runner import AlembicTarget, script_heads
+from devdb.migrations.scripts import migrations_hash
 from devdb.project.config import require_alembic
 from devdb.rehearse.synth import SynthResult, VectorSource, fill_database
 from devdb.server.checkout import Project
@@ -45,6 +47,7 @@ class Base:
     heads: list[str]
     worktree: Path | None  # the project's folder in the base checkout
     checkout: Path | None = None  # the base checkout (a `git worktree`), removed by close_base()
+    migrations_hash: str | None = None  # env.py + migration files at the base (keys the copy)
 
 
 def migration_target(
@@ -116,6 +119,7 @@ def resolve_base(project: Project, server: Server, ref: str | None) -> Base:
                 "pick a ref that has the migrations",
             )
         opened.heads = script_heads(target).heads
+        opened.migrations_hash = migrations_hash(target.ini_path)
     except BaseException:
         close_base(opened, root)
         raise
@@ -158,12 +162,14 @@ class Copy:
 
 
 def copy_key(base: Base, counts: dict[str, Any], seed: int, version_key: str) -> str:
+    """The base's schema (its heads and migration files: another commit with the same
+    migrations shares the copy), the sizing, the seed and the server."""
     return snapshot_key(
         ",".join(base.heads),
         json.dumps(counts, sort_keys=True),
         str(seed),
         version_key,
-        base.commit,
+        base.migrations_hash,
     )
 
 
@@ -216,7 +222,24 @@ def ensure_copy(
         except BaseException:
             drop(server, building)
             raise
+    prune_copies(server, project, keep=max(1, project.config.templates_keep))
     return Copy(name, False, time.perf_counter() - started, result)
+
+
+def prune_copies(server: Server, project: Project, keep: int) -> list[str]:
+    """The newest `keep` filled copies stay (a copy at size can be large); older ones go."""
+    rows = (
+        admin_connection(server)
+        .execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY oid DESC",
+            (f"{project.database[:30]}{COPY_TEMPLATE}",),
+        )
+        .fetchall()
+    )
+    old = [row[0] for row in rows][keep:]
+    for name in old:
+        drop(server, name)
+    return old
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from e2e_util import destroy, devdb, make_demo_project, server_of, versions
+from e2e_util import db_url, destroy, devdb, make_demo_project, server_of, versions
 
 ROWS = "documents=4000,users=300,document_permissions=500,notifications=500,action_points=500"
 ENGINES = [pytest.param("embedded"), pytest.param("docker", marks=pytest.mark.docker)]
@@ -328,11 +328,37 @@ def case_ctrl_c_during_the_tests_leaves_no_worktree_or_database(demo: Path, tmp:
     assert left == []
 
 
+def case_seed_synthetic_adds_rows_to_the_working_database(demo: Path, tmp: Path) -> None:
+    import psycopg
+
+    def count() -> int:
+        with psycopg.connect(db_url(demo)) as conn:
+            row = conn.execute("SELECT count(*) FROM documents").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    before = count()
+    result = devdb(
+        demo, "seed", "--synthetic", "--rows", "documents=2000,users=100", "--scale", "20", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    fill = json.loads(result.stdout)
+    tables = {t["table"]: t["rows"] for t in fill["tables"]}
+    assert tables["documents"] == 2000 and tables["users"] == 100  # no unique key in the way
+    assert count() == before + 2000  # added to the fixtures' rows
+    # composite unique keys the fixtures already use are skipped, not a failed fill
+    assert 0 < tables["document_permissions"] <= 20
+    again = devdb(demo, "seed", "--synthetic", "--rows", "nope=1")
+    assert again.returncode == 1
+    assert again.stderr.startswith("error: --rows names 'nope', which is not a table here")
+
+
 CASES = [
     case_rewrite_under_access_exclusive_concurrent_index_and_lossy_downgrade,
     case_catalog_only_add_column_and_unbounded_vs_batched_backfill,
     case_old_tests_fail_on_a_dropped_column_they_read,
     case_ctrl_c_during_the_tests_leaves_no_worktree_or_database,
+    case_seed_synthetic_adds_rows_to_the_working_database,
 ]
 
 

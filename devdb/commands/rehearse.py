@@ -15,6 +15,7 @@ from devdb.rehearse.report import Report
 
 if TYPE_CHECKING:
     from devdb.rehearse.copy import Base
+    from devdb.rehearse.synth import SynthResult
     from devdb.server.checkout import Project
     from devdb.server.engines.base import Server
 
@@ -200,3 +201,35 @@ def _rehearse(
         ok=not problems,
         problems=problems,
     )
+
+
+def seed_synthetic(
+    config: Config,
+    *,
+    rows: dict[str, int],
+    scale: int | None,
+    stats: Path | None,
+    seed: int,
+    vector_rows: int | None,
+    progress: Progress,
+) -> SynthResult:
+    """`devdb seed --synthetic`: the rehearsal's generator adding rows to the working database
+    (referenced tables first, one transaction per table); `devdb reset` takes them away."""
+    from devdb.commands.migrate import running_server
+    from devdb.rehearse.synth import fill_database, read_stats
+    from devdb.server.checkout import open_project, project_lock
+
+    counts = read_stats(stats) if stats else None
+    with project_lock(config, progress):
+        project = open_project(config)
+        server = running_server(project)
+        return fill_database(
+            server.conninfo(project.database),
+            vectors=vector_source,
+            rows=rows,
+            scale=scale,
+            stats=counts,
+            seed=seed,
+            vector_rows=vector_rows,
+            progress=progress,
+        )

@@ -567,19 +567,38 @@ def encoded_rows(plan: Plan, first: int) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
-def copy_rows(conn: Any, table: Table, plan: Plan, first: int) -> None:
+def copy_rows(conn: Any, table: Table, plan: Plan, first: int, *, staged: bool = False) -> int:
+    """COPY the plan's rows into the table; returns the rows added. `staged` (a table that
+    already has rows, whose unique keys the generator cannot know): COPY into a temporary
+    table, then INSERT … ON CONFLICT DO NOTHING, so rows that would collide are skipped."""
     from psycopg import sql
     from psycopg.copy import QueuedLibpqWriter
 
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in plan.columns)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.SQL(table.name), names
-    )
+    target: sql.Composable = sql.SQL(table.name)
+    if staged:
+        stage = sql.Identifier("_devdb_synth_stage")
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
+        conn.execute(
+            sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                stage, names, target
+            )
+        )
+        target = stage
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, names)
     with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
         copy.write(_SIGNATURE)
         for chunk in encoded_rows(plan, first):
             copy.write(chunk)
         copy.write(_TRAILER)
+    if not staged:
+        return plan.rows
+    inserted = conn.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING").format(
+            sql.SQL(table.name), names, names, target
+        )
+    )
+    return int(inserted.rowcount)
 
 
 def fill_database(
@@ -619,6 +638,7 @@ def fill_database(
                     continue
                 began = time.perf_counter()
                 plan = plan_table(conn, table, wanted, seed, vectors, keys_of, vector_rows)
+                added = plan.rows
                 if not plan.columns:
                     conn.execute(
                         sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(
@@ -635,7 +655,7 @@ def fill_database(
                     )
                     progress(f"synthetic rows: {table.name} {plan.rows:,}")
                     try:
-                        copy_rows(conn, table, plan, first)
+                        added = copy_rows(conn, table, plan, first, staged=first > 1)
                     except psycopg.errors.CheckViolation as exc:
                         raise DevdbError(
                             f"{table.name}: generated rows break a CHECK constraint: {first_line(exc)}",
@@ -647,9 +667,9 @@ def fill_database(
                 fills.append(
                     TableFill(
                         table.name,
-                        plan.rows,
+                        added,
                         round(seconds, 3),
-                        round(plan.rows / seconds) if seconds > 0 else float(plan.rows),
+                        round(added / seconds) if seconds > 0 else float(added),
                         [c.name for c in plan.columns],
                     )
                 )

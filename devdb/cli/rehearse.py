@@ -31,6 +31,11 @@ def rehearse(
     max_lock: float = typer.Option(
         1.0, "--max-lock", help="Seconds a write-blocking lock may be held."
     ),
+    overhead: bool = typer.Option(
+        False,
+        "--overhead",
+        help="Also run the migrations untraced on another clone and report the tracer's cost.",
+    ),
     no_downgrade: bool = typer.Option(
         False, "--no-downgrade", help="Skip the downgrade rehearsal."
     ),
@@ -74,6 +79,7 @@ def rehearse(
         vector_rows=vector_rows,
         max_lock=max_lock,
         downgrade=not no_downgrade,
+        measure_overhead=overhead,
         old_tests="" if no_old_tests else old_tests,
     )
     config = run(lambda: load(project))

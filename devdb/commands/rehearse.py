@@ -32,7 +32,7 @@ class RehearseOptions:
     vector_rows: int | None = None
     max_lock: float = 1.0
     downgrade: bool = True
-    measure_overhead: bool = True
+    measure_overhead: bool = False  # run the migrations again untraced, on another clone
     old_tests: str | None = None  # None: the config's test_command; "": no test runs
 
 
@@ -99,6 +99,7 @@ def _rehearse(
     from devdb.migrations.runner import script_heads
     from devdb.rehearse import copy as copies
     from devdb.rehearse.downgrade import rehearse_downgrade
+    from devdb.rehearse.downgrade import schema as rehearse_schema
     from devdb.rehearse.report import build_migration
     from devdb.rehearse.trace import run_traced
 
@@ -124,6 +125,7 @@ def _rehearse(
                     "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0"
                 )
             }
+        base_schema = rehearse_schema(server.conninfo(database)) if options.downgrade else None
         progress("migrations: traced, statement by statement")
         traced = run_traced(target, "heads", progress=progress)
         if not traced.applied:
@@ -154,7 +156,10 @@ def _rehearse(
         downgrade = None
         if options.downgrade:
             progress("downgrade: to base and up again")
-            downgrade = rehearse_downgrade(target, server.conninfo(database), base.heads)
+            assert base_schema is not None
+            downgrade = rehearse_downgrade(
+                target, server.conninfo(database), base.heads, base_schema
+            )
     overhead = None
     if options.measure_overhead:
         with copies.clone(server, copy.template, project, "plain") as plain:

@@ -37,6 +37,7 @@ from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, db_values
 
 COPY_TEMPLATE = "__rhs_"
+FILL_VERSION = "2"  # how a copy is filled (2: vacuumed); a change builds the copies anew
 RUN = "__rhsrun_"
 
 
@@ -170,6 +171,7 @@ def copy_key(base: Base, counts: dict[str, Any], seed: int, version_key: str) ->
         str(seed),
         version_key,
         base.migrations_hash,
+        FILL_VERSION,
     )
 
 

@@ -1,11 +1,17 @@
-"""Downgrade rehearsal on the migrated copy: what going back to base loses, and how long
-down and up again take."""
+"""Downgrade rehearsal on the migrated copy: what going back to base loses (tables, columns,
+rows) and what it does not restore (the schema compared with the base's, catalog by catalog),
+how long it takes, and the upgrade again.
+
+The upgrade again is skipped when it would only repeat what was measured: the downgrade
+restored the base schema exactly and lost no data, so the traced upgrade already ran from
+that very state (`upgrade_again.ran` says which)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from devdb.copies.schema_snapshot import Snapshot, describe_difference, snapshot_schema
 from devdb.migrations.runner import AlembicTarget
 from devdb.rehearse.trace import run_traced
 
@@ -29,8 +35,15 @@ def _shape(conninfo: str) -> tuple[dict[str, list[str]], dict[str, int]]:
     return tables, rows
 
 
+def schema(conninfo: str) -> Snapshot:
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn:
+        return snapshot_schema(conn)
+
+
 def rehearse_downgrade(
-    target: AlembicTarget, conninfo: str, base_heads: list[str]
+    target: AlembicTarget, conninfo: str, base_heads: list[str], base_schema: Snapshot
 ) -> dict[str, Any]:
     before_tables, before_rows = _shape(conninfo)
     started = time.perf_counter()
@@ -54,19 +67,34 @@ def rehearse_downgrade(
         for t in sorted(after_rows)
         if t in before_rows and after_rows[t] < before_rows[t]
     ]
-    started = time.perf_counter()
-    run_traced(target, "heads", trace=False)
-    up_seconds = time.perf_counter() - started
+    not_restored = describe_difference(base_schema, schema(conninfo), limit=20)
+    loses_data = bool(lost_tables or lost_rows or lost_columns)
+    upgrade_again: dict[str, Any] = {"ran": False, "seconds": None, "why": ""}
+    if not_restored or loses_data:
+        started = time.perf_counter()
+        run_traced(target, "heads", trace=False)
+        upgrade_again = {
+            "ran": True,
+            "seconds": round(time.perf_counter() - started, 3),
+            "why": "the downgrade left another schema or lost data",
+        }
+    else:
+        upgrade_again["why"] = (
+            "the downgrade restored the base schema exactly and lost no data: "
+            "the traced upgrade ran from this state"
+        )
     lost = [f"table {t['table']} ({t['rows']:,} rows)" for t in lost_tables]
     lost += [f"column {c['table']}.{c['column']}" for c in lost_columns]
     lost += [f"{r['rows']:,} rows of {r['table']}" for r in lost_rows]
     return {
         "reverted": down.applied,
         "seconds": round(down_seconds, 3),
-        "upgrade_again_seconds": round(up_seconds, 3),
+        "upgrade_again": upgrade_again,
         "lost_tables": lost_tables,
         "lost_columns": lost_columns,
         "lost_rows": lost_rows,
         "lost": lost,
-        "loses_data": bool(lost_tables or lost_rows or lost_columns),
+        "loses_data": loses_data,
+        "restores_base_schema": not not_restored,
+        "not_restored": not_restored,
     }

@@ -208,6 +208,15 @@ def format_text(report: Report) -> str:
         out.append(
             f"downgrade to base: {d['seconds']:.2f} s; lost: "
             + (", ".join(d["lost"]) if d["lost"] else "nothing")
+            + ("; base schema restored" if d["restores_base_schema"] else "")
+        )
+        for line in d["not_restored"]:
+            out.append(f"  ! not as the base had it: {line}")
+        again = d["upgrade_again"]
+        out.append(
+            f"  · upgrade again: {again['seconds']:.2f} s"
+            if again["ran"]
+            else f"  · upgrade again: not needed ({again['why']})"
         )
     if report.tests:
         t = report.tests

@@ -53,7 +53,7 @@ test: install ## Run the test suite (ruff, mypy, pytest)
 	$(BIN)/ruff check devdb tests bench
 	$(BIN)/ruff format --check devdb tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 bench: install ## Run the benchmarks (prints ratios against the plain recipe)
 	$(BIN)/python -m bench

@@ -4,6 +4,10 @@ The child (``_child.py``) is started by path with ``target.python`` and the app'
 variables in its environment; it imports alembic, says "ready", then serves JSON requests
 over two private pipes until closed. A `MigrationSession` can be started early (while the
 server initialises) so the ~0.4 s alembic import overlaps other work.
+
+Longer than most modules: the session and its one-shot wrappers share one protocol (request,
+events, death and Ctrl-C handling, secret scrubbing); split, each half would need the other's
+privates.
 """
 
 from __future__ import annotations

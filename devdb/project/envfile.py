@@ -3,6 +3,9 @@
 The base of the new text is the user's env file when it has content (its order, comments and
 values stay as they are), else the example. DB keys are filled in place; keys the example
 (or the app) has and the file lacks are appended under a marker comment.
+
+Longer than most modules: reading, merging and writing share the line model (_Entry, the
+split and render of one line), which must not drift apart between them.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ the compose app service (`working_dir`, `command`, bind mounts), the Dockerfile 
 serves, and last the package layout (a module imported as `app.main` runs from the parent
 of `app/`). A command that names a module is checked against the tree: the directory it
 runs from must hold that module (or get it through PYTHONPATH).
+
+Longer than most modules: one reader per kind of evidence, ranked in find_start; the parsing
+of Dockerfiles and compose files lives in dockerfile.py and compose.py.
 """
 
 from __future__ import annotations

@@ -164,6 +164,11 @@ def case_rewrite_under_access_exclusive_concurrent_index_and_lossy_downgrade(
     assert down["restores_base_schema"] and down["not_restored"] == []
     assert down["upgrade_again"]["ran"]  # data was lost: the upgrade again is rehearsed too
     assert code == 1 and not report["ok"] and report["tracer_overhead"] is None  # not asked
+    checklist = {line["question"].split("?")[0]: line for line in report["checklist"]}
+    assert len(checklist) == 5 and checklist[next(iter(checklist))]["ok"] is False
+    assert "yes: documents (changed by 0100, 0101)" in checklist[next(iter(checklist))]["answer"]
+    rollback = checklist["Is rollback documented"]
+    assert rollback["ok"] is False and "column documents.token" in rollback["answer"]
     assert report["problems"][0].startswith("0100: ACCESS EXCLUSIVE on documents")
 
 
@@ -206,6 +211,8 @@ def case_catalog_only_add_column_and_unbounded_vs_batched_backfill(demo: Path, t
     many = batched["backfill"]
     assert (many["statements"], many["rows"], many["bounded"]) == (10, 4000, True)
     assert many["rows_locked_in_one_transaction"] == 400
+    backfills = next(c for c in report["checklist"] if c["question"].startswith("Are backfills"))
+    assert backfills["ok"] is False and "0101: 4,000 rows of documents" in backfills["answer"]
     assert code == 0 and report["ok"] and report["downgrade"] is None
     assert report["tracer_overhead"] is not None  # --overhead
     # The first case's filled copy (same base migrations, same rows) is cloned again.
@@ -276,6 +283,10 @@ def case_old_tests_fail_on_a_dropped_column_they_read(demo: Path, tmp: Path) -> 
     assert (baseline["code"], baseline["schema"], baseline["exit_code"]) == ("old", "base", 0)
     assert not t["ok"] and not report["ok"] and code == 1
     assert "test_document_bodies" in report["problems"][-1]
+    old_code = next(c for c in report["checklist"] if c["question"].startswith("Can old app"))
+    assert old_code["ok"] is False and "test_reads.py::test_document_bodies" in old_code["answer"]
+    new_code = next(c for c in report["checklist"] if c["question"].startswith("Can new app"))
+    assert new_code["ok"] is True and "(2 tests)" in new_code["answer"]
     listed = subprocess.run(
         ["git", "-C", str(demo), "worktree", "list"], capture_output=True, text=True, check=True
     )

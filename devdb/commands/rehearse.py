@@ -100,7 +100,7 @@ def _rehearse(
     from devdb.rehearse import copy as copies
     from devdb.rehearse.downgrade import rehearse_downgrade
     from devdb.rehearse.downgrade import schema as rehearse_schema
-    from devdb.rehearse.report import build_migration
+    from devdb.rehearse.report import build_migration, data_safety_checklist
     from devdb.rehearse.trace import run_traced
 
     copy = copies.ensure_copy(
@@ -122,7 +122,8 @@ def _rehearse(
                 for name, count in conn.execute(
                     "SELECT c.relname, c.reltuples FROM pg_class c "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0"
+                    "WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.reltuples >= 0 "
+                    "AND c.relname <> 'alembic_version'"
                 )
             }
         base_schema = rehearse_schema(server.conninfo(database)) if options.downgrade else None
@@ -155,7 +156,7 @@ def _rehearse(
             )
         downgrade = None
         if options.downgrade:
-            progress("downgrade: to base and up again")
+            progress("downgrade: to base")
             assert base_schema is not None
             downgrade = rehearse_downgrade(
                 target, server.conninfo(database), base.heads, base_schema
@@ -181,7 +182,7 @@ def _rehearse(
             + ", ".join(tests["failing_only_in_mixed_pair"])
         )
     fill = copy.fill
-    return Report(
+    report = Report(
         project=config.project_name,
         base={"ref": base.ref, "commit": base.commit, "heads": base.heads},
         copy={
@@ -206,6 +207,13 @@ def _rehearse(
         ok=not problems,
         problems=problems,
     )
+    from devdb.lint.model import DEFAULT_SENSITIVE_TABLE_PATTERNS, LintConfig
+
+    patterns = config.sensitive_tables or DEFAULT_SENSITIVE_TABLE_PATTERNS
+    report.checklist = data_safety_checklist(
+        report, LintConfig(sensitive_table_patterns=list(patterns)).is_sensitive
+    )
+    return report
 
 
 def seed_synthetic(

@@ -4,9 +4,11 @@ what was measured, and a verdict. JSON (as_dict), text and GitHub annotations.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from devdb.lint.model import DATA_SAFETY_CHECKLIST
 from devdb.rehearse.trace import SHORT_MODE, Trace, blocks, blocks_writes, strength
 
 _BACKFILL = re.compile(r"^\s*(UPDATE|DELETE|INSERT\s+INTO\s+\S+\s+SELECT)\b", re.I)
@@ -25,6 +27,7 @@ class Migration:
     max_write_block_seconds: float
     rewrites: list[str]
     backfill: dict[str, Any] | None
+    touched_tables: list[str] = field(default_factory=list)  # written or locked for writing
     checklist: list[dict[str, str]] = field(default_factory=list)
     verdict: str = "ok"
     problems: list[str] = field(default_factory=list)
@@ -43,9 +46,30 @@ class Report:
     max_lock_seconds: float
     ok: bool = True
     problems: list[str] = field(default_factory=list)
+    # The runbook's Data Safety Checklist: question, answer (measured), ok (None: not measured)
+    checklist: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_TARGET = re.compile(
+    r"^\s*(?:ALTER\s+TABLE(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?"
+    r"|CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?(?:\s+IF\s+NOT\s+EXISTS)?(?:\s+[\w\"]+)?\s+ON(?:\s+ONLY)?"
+    r"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|INSERT\s+INTO|TRUNCATE(?:\s+TABLE)?"
+    r"|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)"
+    r"\s+([\w.\"]+)",
+    re.I,
+)
+
+
+def target_table(sql: str) -> str | None:
+    """The table a DDL or DML statement names first (for the checklist's sensitive tables)."""
+    match = _TARGET.match(sql)
+    if not match or match.group(1).upper() == "ONLY":
+        return None
+    name = match.group(1).replace('"', "").removeprefix("public.")
+    return None if name == "alembic_version" else name
 
 
 def _rows_of(sql: str, table_rows: dict[str, int]) -> tuple[str | None, int]:
@@ -139,6 +163,16 @@ def build_migration(
         migration.problems.append(
             f"backfill of {backfill['table']}: {backfill['rows_locked_in_one_transaction']:,} rows locked in one transaction"
         )
+    migration.touched_tables = sorted(
+        {
+            lock["relation"]
+            for s in statements
+            for lock in s["locks"]
+            if lock.get("relkind") in ("r", "p")
+            and strength(lock["mode"]) >= strength("RowExclusiveLock")
+        }
+        | {name for s in statements if (name := target_table(s["sql"]))}
+    )
     migration.checklist = checklist(migration)
     migration.verdict = (
         "blocks writes" if max_block > max_lock else ("review" if migration.problems else "ok")
@@ -188,6 +222,122 @@ def checklist(migration: Migration) -> list[dict[str, str]]:
     return lines
 
 
+def data_safety_checklist(
+    report: Report, is_sensitive: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """The runbook's five questions, each answered from what this rehearsal measured."""
+    touched: dict[str, list[str]] = {}
+    for m in report.migrations:
+        for table in m.touched_tables:
+            touched.setdefault(table, []).append(m.revision)
+    sensitive = {t: revs for t, revs in touched.items() if is_sensitive(t)}
+    if sensitive:
+        answer = "yes: " + "; ".join(
+            f"{t} (changed by {', '.join(revs)})" for t, revs in sorted(sensitive.items())
+        )
+    else:
+        answer = "no" + (
+            f": the migrations change only {', '.join(sorted(touched))}" if touched else ""
+        )
+    lines: list[dict[str, Any]] = [
+        {"question": DATA_SAFETY_CHECKLIST[0], "answer": answer, "ok": not sensitive}
+    ]
+    t = report.tests
+    blocking = [m for m in report.migrations if m.verdict == "blocks writes"]
+    lock_note = (
+        "; but "
+        + ", ".join(f"{m.revision} {_lock_text(m).split(';')[0]}" for m in blocking)
+        + f", longer than --max-lock {report.max_lock_seconds:g} s"
+        if blocking
+        else ""
+    )
+    if t is None:
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[1],
+                "answer": "not measured: no test command (--old-tests CMD, or test_command "
+                "in [tool.devdb])" + lock_note,
+                "ok": None if not blocking else False,
+            }
+        )
+        lines.append({"question": DATA_SAFETY_CHECKLIST[2], "answer": "not measured", "ok": None})
+    else:
+        mixed, new, _ = t["runs"]
+        only = t["failing_only_in_mixed_pair"]
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[1],
+                "answer": (
+                    f"no: the base release's tests fail on the new schema: {', '.join(only)}"
+                    if only
+                    else f"yes: the base release's tests pass on the migrated copy{_count(mixed)}"
+                )
+                + lock_note,
+                "ok": not only and not blocking,
+            }
+        )
+        failing = t["failing_with_new_code"]
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[2],
+                "answer": f"no: {', '.join(failing)} fail on the migrated copy"
+                if failing
+                else f"yes: this code's tests pass on the migrated copy{_count(new)}",
+                "ok": not failing,
+            }
+        )
+    backfills = [m for m in report.migrations if m.backfill]
+    if backfills:
+        parts = []
+        for m in backfills:
+            b = m.backfill or {}
+            parts.append(
+                f"{m.revision}: {b['rows']:,} rows of {b['table']} in {b['statements']} "
+                f"statement(s), {b['seconds']:.2f} s, "
+                f"{b['rows_locked_in_one_transaction']:,} locked at once — "
+                + ("bounded" if b["bounded"] else "not bounded")
+            )
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[3],
+                "answer": "; ".join(parts),
+                "ok": all((m.backfill or {}).get("bounded") for m in backfills),
+            }
+        )
+    else:
+        lines.append({"question": DATA_SAFETY_CHECKLIST[3], "answer": "no backfill", "ok": True})
+    d = report.downgrade
+    if d is None:
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[4],
+                "answer": "not rehearsed (--no-downgrade)",
+                "ok": None,
+            }
+        )
+    else:
+        answer = f"downgrade to base rehearsed: {d['seconds']:.2f} s, " + (
+            "loses " + ", ".join(d["lost"]) if d["lost"] else "loses nothing"
+        )
+        answer += (
+            ", base schema restored"
+            if d["restores_base_schema"]
+            else f", {len(d['not_restored'])} difference(s) from the base schema"
+        )
+        lines.append(
+            {
+                "question": DATA_SAFETY_CHECKLIST[4],
+                "answer": answer,
+                "ok": d["restores_base_schema"] and not d["loses_data"],
+            }
+        )
+    return lines
+
+
+def _count(run: dict[str, Any]) -> str:
+    return f" ({run['tests']} tests)" if run.get("tests") is not None else ""
+
+
 def format_text(report: Report) -> str:
     out = [
         f"devdb rehearse: {report.project} — base {report.base.get('ref') or 'working database'} "
@@ -195,6 +345,13 @@ def format_text(report: Report) -> str:
         f"copy: {report.copy.get('template')} ({'reused' if report.copy.get('reused') else 'built'}), "
         + ", ".join(f"{t}={n:,}" for t, n in (report.copy.get("rows") or {}).items()),
     ]
+    if report.checklist:
+        out.append("")
+        out.append("Data Safety Checklist")
+        marks = {True: "✓", False: "✗", None: "?"}
+        for line in report.checklist:
+            out.append(f"  {marks[line['ok']]} {line['question']}")
+            out.append(f"      {line['answer']}")
     for m in report.migrations:
         out.append("")
         out.append(f"{m.revision} {m.doc} — {m.verdict}")

@@ -180,12 +180,16 @@ def build_migration(
     return migration
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
 def _lock_text(migration: Migration) -> str:
     if not migration.locks:
         return "no lock that blocks reads or writes was held"
     parts = [
         f"{SHORT_MODE.get(lock['mode'], lock['mode'])} on {lock['relation']} held "
-        f"{lock['seconds'] * 1000:.0f} ms (blocks {lock['blocks']})"
+        f"{_duration(lock['seconds'])} (blocks {lock['blocks']})"
         for lock in migration.locks[:3]
     ]
     more = len(migration.locks) - 3

@@ -27,7 +27,8 @@ VectorSource = Callable[[int, int], Iterator[list[float]]]  # (dim, seed) -> uni
 Progress = Callable[[str], None]
 
 STATS_SQL = (
-    "SELECT json_object_agg(format('%I.%I', n.nspname, c.relname), c.reltuples::bigint) "
+    "SELECT coalesce(json_object_agg(format('%I.%I', n.nspname, c.relname), "
+    "c.reltuples::bigint), '{}') "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
     "AND c.reltuples >= 0"

@@ -150,6 +150,10 @@ def case_rewrite_under_access_exclusive_concurrent_index_and_lossy_downgrade(
     )
     assert "ShareLock" in strongest["modes"] and strongest["seconds"] > 0
     assert rewrite["verdict"] == "blocks writes"
+    # lint's guess (DD202: the volatile default rewrites the table) confirmed by the trace
+    (dd202,) = [f for f in rewrite["lint"] if f["code"] == "DD202"]
+    assert dd202["status"] == "confirmed" and "ACCESS EXCLUSIVE on documents" in dd202["measured"]
+    assert "rewrote documents" in dd202["measured"]
     # CREATE INDEX CONCURRENTLY in an autocommit block: no lock that blocks writes.
     create = next(s for s in index["statements"] if "CONCURRENTLY" in s["sql"])
     assert create["in_transaction"] is False and create["created"] == ["ix_documents_created_at"]
@@ -178,8 +182,14 @@ def case_catalog_only_add_column_and_unbounded_vs_batched_backfill(demo: Path, t
         migration(
             demo,
             "0100",
-            'op.add_column("documents", sa.Column("summary", sa.Text(), nullable=True))',
-            'op.drop_column("documents", "summary")',
+            """
+            op.add_column("documents", sa.Column("summary", sa.Text(), nullable=True))
+            op.create_index("ix_users_display_name", "users", ["display_name"])
+            """,
+            """
+            op.drop_index("ix_users_display_name", table_name="users")
+            op.drop_column("documents", "summary")
+            """,
         ),
         migration(demo, "0101", 'op.execute("UPDATE documents SET body = title")'),
         migration(
@@ -200,6 +210,10 @@ def case_catalog_only_add_column_and_unbounded_vs_batched_backfill(demo: Path, t
     add, unbounded, batched = (by_revision(report)[r] for r in ("0100", "0101", "0102"))
     assert add["rewrites"] == [] and add["strongest_lock"]["mode"] == "AccessExclusiveLock"
     assert add["max_write_block_seconds"] < 1.0 and add["verdict"] == "ok"
+    assert not [f for f in add["lint"] if f["status"] == "confirmed"]
+    # lint's DD204 (index built in place) cleared: a brief SHARE on a small table
+    (dd204,) = [f for f in add["lint"] if f["code"] == "DD204"]
+    assert dd204["status"] == "cleared" and "under SHARE on users" in dd204["measured"]
     one = unbounded["backfill"]
     assert (one["table"], one["statements"], one["rows"], one["bounded"]) == (
         "documents",

@@ -96,11 +96,12 @@ def _rehearse(
 ) -> Report:
     import psycopg
 
+    from devdb.background import InThread
     from devdb.migrations.runner import script_heads
     from devdb.rehearse import copy as copies
     from devdb.rehearse.downgrade import rehearse_downgrade
     from devdb.rehearse.downgrade import schema as rehearse_schema
-    from devdb.rehearse.report import build_migration, data_safety_checklist
+    from devdb.rehearse.report import build_migration, data_safety_checklist, judge_lint
     from devdb.rehearse.trace import run_traced
 
     copy = copies.ensure_copy(
@@ -142,6 +143,8 @@ def _rehearse(
             build_migration(rev, docs.get(rev, ""), traced, table_rows, options.max_lock)
             for rev in traced.applied
         ]
+        # lint's guesses on the same files, read while the copy is busy (tests, downgrade)
+        linting = InThread(_lint, config, list(traced.applied))
         if command and base.worktree is not None:
             from devdb.rehearse.oldtests import rehearse_tests
 
@@ -173,6 +176,9 @@ def _rehearse(
             if untraced.seconds > 0
             else None
         )
+    findings, lint_problem = linting.result()
+    for m in migrations:
+        judge_lint(m, [f for f in findings if f.revision == m.revision], options.max_lock)
     problems = [
         f"{m.revision}: {p}" for m in migrations for p in m.problems if m.verdict == "blocks writes"
     ]
@@ -206,6 +212,7 @@ def _rehearse(
         max_lock_seconds=options.max_lock,
         ok=not problems,
         problems=problems,
+        lint_problem=lint_problem,
     )
     from devdb.lint.model import DEFAULT_SENSITIVE_TABLE_PATTERNS, LintConfig
 
@@ -214,6 +221,16 @@ def _rehearse(
         report, LintConfig(sensitive_table_patterns=list(patterns)).is_sensitive
     )
     return report
+
+
+def _lint(config: Config, revisions: list[str]) -> tuple[list[Any], str | None]:
+    """lint's findings on the rehearsed revisions; a lint that cannot run is one note."""
+    from devdb.commands.lint import lint
+
+    try:
+        return list(lint(config, revisions).report.findings), None
+    except DevdbError as exc:
+        return [], f"lint did not run: {exc.message}"
 
 
 def seed_synthetic(

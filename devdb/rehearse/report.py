@@ -28,6 +28,8 @@ class Migration:
     rewrites: list[str]
     backfill: dict[str, Any] | None
     touched_tables: list[str] = field(default_factory=list)  # written or locked for writing
+    # lint's findings on this file, each confirmed, cleared or left unmeasured by the trace
+    lint: list[dict[str, Any]] = field(default_factory=list)
     checklist: list[dict[str, str]] = field(default_factory=list)
     verdict: str = "ok"
     problems: list[str] = field(default_factory=list)
@@ -48,6 +50,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     # The runbook's Data Safety Checklist: question, answer (measured), ok (None: not measured)
     checklist: list[dict[str, Any]] = field(default_factory=list)
+    lint_problem: str | None = None  # why lint's findings are missing, when they are
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,6 +229,46 @@ def checklist(migration: Migration) -> list[dict[str, str]]:
     return lines
 
 
+# Lock-safety rules (DD2xx) are guesses about locks and rewrites: the trace answers them.
+# DD210 (lock_timeout in env.py) is about the deploy's settings, not this copy.
+_MEASURABLE = ("DD2",)
+
+
+def judge_lint(migration: Migration, findings: list[Any], max_lock: float) -> None:
+    """Attach lint's findings to the migration with what was measured against each: a lock
+    rule against the lock on the table it names (else the migration's strongest)."""
+    for finding in findings:
+        words = set(re.findall(r"[\w.]+", finding.message))
+        if finding.code.startswith(_MEASURABLE) and finding.code != "DD210":
+            lock = next(
+                (h for h in migration.locks if h["relation"] in words), migration.strongest_lock
+            )
+            held = lock["seconds"] if lock else 0.0
+            rewrote = [r for r in migration.rewrites if r in words] or migration.rewrites
+            note = "measured: " + (
+                f"{_duration(held)} under {SHORT_MODE.get(lock['mode'], lock['mode'])} "
+                f"on {lock['relation']}"
+                if lock
+                else "no lock that blocks writes"
+            )
+            note += ", rewrote " + ", ".join(rewrote) if rewrote else ", no rewrite"
+            status = "confirmed" if held > max_lock else "cleared"
+        elif finding.code == "DD110":
+            status, note = "answered", "by the Data Safety Checklist of this report"
+        else:
+            status, note = "not measured", ""
+        migration.lint.append(
+            {
+                "code": finding.code,
+                "severity": finding.severity,
+                "line": finding.line,
+                "message": finding.message,
+                "status": status,
+                "measured": note,
+            }
+        )
+
+
 def data_safety_checklist(
     report: Report, is_sensitive: Callable[[str], bool]
 ) -> list[dict[str, Any]]:
@@ -361,6 +404,9 @@ def format_text(report: Report) -> str:
         out.append(f"{m.revision} {m.doc} — {m.verdict}")
         for line in m.checklist:
             out.append(f"  · {line['item']}: {line['answer']}")
+        for f in m.lint:
+            tail = f" — {f['status']}" + (f", {f['measured']}" if f["measured"] else "")
+            out.append(f"  · lint {f['code']} ({f['severity']}) {f['message']}{tail}")
         for problem in m.problems:
             out.append(f"  ! {problem}")
     if report.downgrade:
@@ -396,6 +442,8 @@ def format_text(report: Report) -> str:
             out.append(f"  ! fails with the new code on the migrated copy: {name}")
     if report.tracer_overhead is not None:
         out.append(f"tracer overhead: {report.tracer_overhead * 100:.1f}% of the migrations' time")
+    if report.lint_problem:
+        out.append(f"note: {report.lint_problem}")
     out.append("")
     out.append("verdict: " + ("ok" if report.ok else "; ".join(report.problems)))
     return "\n".join(out)

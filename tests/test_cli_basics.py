@@ -47,6 +47,21 @@ def test_the_command_list_comes_from_the_app() -> None:
     assert "image build" in COMMANDS
 
 
+def test_every_command_is_one_line_in_the_command_list() -> None:
+    """`devdb --help` lists each command by its short help: one line, not a docstring's
+    first paragraph with its line breaks kept."""
+    result = run("--help")
+    assert result.returncode == 0, result.stderr
+    import typer
+
+    from devdb.cli.app import app
+
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        shown = command.get_short_help_str(limit=300)
+        assert "\n" not in shown and shown.endswith("."), (name, shown)
+        assert shown.replace("\\[", "[") in result.stdout, (name, shown)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(*command.split(), "--help")

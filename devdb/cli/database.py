@@ -117,4 +117,6 @@ def seed(
 
 def register(app: typer.Typer) -> None:
     app.command()(migrate)
-    app.command()(seed)
+    app.command(short_help="Load the fixtures, or with --synthetic add generated rows at size.")(
+        seed
+    )

@@ -103,8 +103,12 @@ def lint(
 
 def register(app: typer.Typer) -> None:
     app.command()(lint)
-    app.command()(revision)
-    app.command()(check)
+    app.command(
+        short_help="Autogenerate a migration, lint it, add the runbook's review checklist."
+    )(revision)
+    app.command(short_help="Prove the migrations: single head, up → down → up, models match.")(
+        check
+    )
 
 
 def revision(

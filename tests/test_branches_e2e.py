@@ -277,13 +277,37 @@ def test_a_stopped_server_does_not_fail_the_checkout(on_main: Path) -> None:
         (line,) = hook_lines(switched)
         assert line.startswith("devdb: branch database not switched: the database server is not")
         assert len(switched.stderr.strip().splitlines()) == 2  # git's own line and ours
-        assert "git switch main && devdb up --no-app && git switch while-stopped" in line
+        assert "`devdb up` makes the switch to while-stopped's once the server runs" in line
         notes = json.loads(devdb(root, "status", "--json").stdout)["notes"]
         assert any("still holds branch main's data, but while-stopped" in n for n in notes)
         assert hook_lines(git(root, "switch", "main")) == []  # back where the data is
     finally:
         devdb(root, "up", "--no-app", check=True)
     assert "app" in databases(root)
+
+
+def test_up_makes_the_switch_a_stopped_server_missed_before_migrating(on_main: Path) -> None:
+    """Switched while the server was down to a branch that adds a migration: `up` brings the
+    branch its own database first, so main's keeps main's schema and rows."""
+    root = on_main
+    add_user(root, "main-before-down@example.com")
+    branch_with(root, "missed", lambda r: add_migration(r, "0011", "0007", "missed_note"))
+    devdb(root, "down", check=True)
+    (line,) = hook_lines(git(root, "switch", "missed"))
+    assert "not switched: the database server is not running" in line
+    up = devdb(root, "up", "--no-app", "--json", check=True)
+    notes = json.loads(up.stdout)["notes"]
+    assert any("database for missed (cloned from main at 0007, +1 migration)" in n for n in notes)
+    assert "missed_note" in columns(root, "documents")
+    assert "main-before-down@example.com" in emails(root)
+    add_user(root, "made-on-missed@example.com")
+
+    (line,) = hook_lines(git(root, "switch", "main"))
+    assert "database for main (its own, at 0007" in line
+    assert "missed_note" not in columns(root, "documents")  # main never got missed's migration
+    assert "main-before-down@example.com" in emails(root)
+    assert "made-on-missed@example.com" not in emails(root)
+    assert json.loads(devdb(root, "status", "--json").stdout)["needs"] == "nothing"
 
 
 def test_branches_true_in_the_config_turns_the_hook_on_at_up(on_main: Path) -> None:

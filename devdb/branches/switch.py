@@ -120,10 +120,26 @@ def switch(
         if server is None:
             raise DevdbError(
                 f"the database server is not running, so the database still holds {leaving}'s data",
-                f"to bring {branch}'s: `git switch {leaving} && devdb up --no-app && "
-                f"git switch {branch}`",
+                f"`devdb up` makes the switch to {branch}'s once the server runs, before migrating",
             )
         return _switch(project, server, leaving, branch, started)
+
+
+def catch_up(project: Project, server: Server) -> SwitchResult | None:
+    """The switch the hook could not make (the server was stopped), made by `up` as soon as
+    the server answers and before it migrates: the branch left behind keeps its schema and
+    rows instead of getting this branch's migrations."""
+    from devdb.branches.hook import installed
+
+    config = project.config
+    if catalog.STATE_KEY not in project.state.extra or not installed(config.project_root):
+        return None
+    _settle_interrupted(project)
+    leaving = catalog.current(project)
+    branch = checked_out(config, detached=False)
+    if leaving is None or branch is None or leaving == branch:
+        return None
+    return _switch(project, server, leaving, branch, time.monotonic())
 
 
 def _switch(

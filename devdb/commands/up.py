@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from devdb.branches.onoff import follow_config
+from devdb.branches.switch import catch_up
 from devdb.copies.databases import (
     create_database,
     database_exists,
@@ -192,6 +193,9 @@ def _cold(
             _ask_external(project, server, confirm)
         else:
             drop_build_leftovers(server, project.database)
+            missed = catch_up(project, server)
+            if missed is not None:
+                notes.append(missed.line().removeprefix("devdb: "))
         timing("up: build leftovers checked")
         # the test database needs nothing else: made while the working one is migrated
         from devdb.background import InThread

@@ -24,7 +24,6 @@ from devdb.project.config import Config
 from devdb.project.state import new_password
 from devdb.server.engines.base import EngineSpec
 from devdb.server.engines.embedded import EmbeddedEngine
-from devdb.server.readiness import wait_until_ready
 
 
 def cli(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -52,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         server = engine.start()
         try:
-            wait_until_ready(server.conninfo(), timeout=60, check_alive=engine.check_alive)
+            engine.wait_ready(server, timeout=60)
             with psycopg.connect(server.conninfo(), autocommit=True) as conn:
                 conn.execute("CREATE DATABASE bench")
             url = server.url("bench")

@@ -13,7 +13,6 @@ from devdb.project.config import Config
 from devdb.project.state import new_password
 from devdb.server.engines.base import EngineSpec, Server
 from devdb.server.engines.embedded import EmbeddedEngine
-from devdb.server.readiness import wait_until_ready
 
 from e2e_util import destroy, make_demo_project
 
@@ -29,7 +28,7 @@ def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngi
     )
     server = engine.start()
     try:
-        wait_until_ready(server.conninfo(), timeout=60, check_alive=engine.check_alive)
+        engine.wait_ready(server, timeout=60)  # start + wait_ready: the engine's contract
         yield engine
     finally:
         engine.destroy()

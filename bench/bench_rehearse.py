@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.engines import IMAGE, available  # noqa: E402
 from bench.synth import copy_demo  # noqa: E402
 
-IMAGE = "devdb-offline/pgvector:pg18"
 RESULTS = ROOT / "bench" / "results" / "rehearse.json"
 GOALS = {"first": 60.0, "second": 10.0, "overhead": 0.10}
 OVERHEAD_SAMPLES = 3
@@ -160,27 +160,6 @@ def bench_engine(engine: str, rows: int, vector_rows: int) -> dict[str, Any]:
     }
 
 
-def available(engine: str) -> bool:
-    if engine == "embedded":
-        return True
-    from devdb.server.engines import docker_available
-
-    if not docker_available():
-        log("docker: no daemon; skipped")
-        return False
-    import docker
-    from docker.errors import ImageNotFound
-
-    try:
-        docker.from_env().images.get(IMAGE)
-    except ImageNotFound:
-        from devdb.server.image.build import build_image
-
-        log(f"docker: building {IMAGE} (no registry needed)")
-        build_image(IMAGE)
-    return True
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="embedded")
@@ -190,7 +169,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = []
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        if available(engine):
+        if available(engine, log):
             results.append(bench_engine(engine, args.rows, args.vector_rows))
     load_after = os.getloadavg()[0]
     print()

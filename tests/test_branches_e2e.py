@@ -126,16 +126,21 @@ def repo(
     if request.param == "docker":
         settings["image"] = request.getfixturevalue("offline_image")
     root = make_demo_project(tmp_path_factory.mktemp("branches"), **settings)
+    try:
+        yield on_main_with_branches(root)
+    finally:
+        destroy(root)
+
+
+def on_main_with_branches(root: Path) -> Path:
+    """`root` as a git repository on main, up, with branch databases on."""
     (root / ".gitignore").write_text(".env\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "the demo")
     devdb(root, "up", "--no-app", check=True)
     devdb(root, "branches", "on", check=True)
-    try:
-        yield root
-    finally:
-        destroy(root)
+    return root
 
 
 @pytest.fixture

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_branches_e2e import add_user, branch_with, columns, emails, git
+from test_branches_e2e import (
+    add_user,
+    branch_with,
+    columns,
+    emails,
+    git,
+    on_main_with_branches,
+)
 
 from devdb.faults import BRANCH_POINTS
 
@@ -20,14 +27,8 @@ pytestmark = pytest.mark.xdist_group("branches")
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Path]:
     root = make_demo_project(tmp_path, engine="embedded")
-    (root / ".gitignore").write_text(".env\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "the demo")
-    devdb(root, "up", "--no-app", check=True)
-    devdb(root, "branches", "on", check=True)
     try:
-        yield root
+        yield on_main_with_branches(root)
     finally:
         destroy(root)
 

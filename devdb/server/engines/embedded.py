@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -320,7 +321,9 @@ class EmbeddedEngine(Engine):
         if os.environ.get("DEVDB_CLUSTER_CACHE", "1") == "0":
             return None
         binary = pg_bin("postgres").stat()
+        owner = pwd.getpwnam(SYSTEM_USER).pw_uid if run_as else os.geteuid()  # cp -a keeps it
         identity = f"{pginstall_dir()}|{binary.st_size}|{binary.st_mtime_ns}|{self.spec.user}"
+        identity += f"|{owner}"
         key = hashlib.sha256((identity + "|" + " ".join(INITDB_OPTIONS)).encode()).hexdigest()
         entry = cluster_cache_dir() / key[:16]
         try:

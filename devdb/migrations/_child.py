@@ -475,6 +475,65 @@ def _describe(exc: BaseException, params: dict[str, Any]) -> dict[str, Any]:
     return info
 
 
+_FLASK_APP_PUSHED = False
+
+
+def _flask_migrate_root(ini: str) -> str | None:
+    """The app's folder when env.py is Flask-Migrate's (it reads `current_app`, so it runs
+    only inside the app's context, which `flask db` pushes); None for any other env.py."""
+    here = os.path.dirname(os.path.abspath(ini))
+    try:
+        with open(os.path.join(here, "env.py"), encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    if "current_app" not in text or "flask" not in text:
+        return None
+    for folder in (os.path.dirname(here), here, os.path.dirname(os.path.dirname(here))):
+        if any(os.path.exists(os.path.join(folder, f)) for f in (".flaskenv", "wsgi.py", "app.py")):
+            return folder
+    return os.path.dirname(here)  # Flask-Migrate's default: migrations/ in the app's folder
+
+
+def _flaskenv_app(root: str) -> str | None:
+    try:
+        with open(os.path.join(root, ".flaskenv"), encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = line.strip()
+                line = line[len("export ") :] if line.startswith("export ") else line
+                key, sep, value = line.partition("=")
+                if sep and key.strip() == "FLASK_APP":
+                    return value.strip().strip("'\"") or None
+    except OSError:
+        pass
+    return None
+
+
+def _push_flask_app(params: dict[str, Any]) -> None:
+    """What `flask db` does before Alembic runs: load the app as the flask CLI finds it
+    (FLASK_APP, from the environment or .flaskenv, else wsgi.py / app.py) and push its
+    application context, once for this worker."""
+    global _FLASK_APP_PUSHED
+    if _FLASK_APP_PUSHED:
+        return
+    root = _flask_migrate_root(str(params.get("ini_path") or ""))
+    if root is None:
+        return
+    from flask.cli import ScriptInfo
+
+    spec = os.environ.get("FLASK_APP") or _flaskenv_app(root)
+    if spec:  # relative to the folder `flask` runs in, not this worker's (the ini's)
+        path, sep, name = spec.partition(":")
+        spec = os.path.join(root, path) + sep + name
+    else:
+        found = [f for f in ("wsgi.py", "app.py") if os.path.exists(os.path.join(root, f))]
+        spec = os.path.join(root, found[0]) if found else None
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    ScriptInfo(app_import_path=spec).load_app().app_context().push()
+    _FLASK_APP_PUSHED = True
+
+
 def _handle(request: dict[str, Any]) -> None:
     global _STATE
     rid = request.get("id", 0)
@@ -496,6 +555,7 @@ def _handle(request: dict[str, Any]) -> None:
         )
         return
     try:
+        _push_flask_app(params)
         data = op(params)
     except BaseException as exc:  # report everything, incl. SystemExit
         if isinstance(exc, KeyboardInterrupt):

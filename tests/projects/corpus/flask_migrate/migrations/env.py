@@ -1,9 +1,8 @@
-"""Flask-Migrate's env.py shape: the app's engine through current_app. Without `flask db`
-(plain Alembic, cwd at the project root) the app is made here."""
+"""Flask-Migrate's env.py shape: the app's engine through current_app, so it runs only
+inside the app's context (`flask db` pushes it; plain `alembic` fails "outside of
+application context")."""
 
 import logging
-import os
-import sys
 from logging.config import fileConfig
 
 from alembic import context
@@ -13,14 +12,6 @@ config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
-
-try:
-    current_app.extensions["sqlalchemy"]
-except RuntimeError:  # outside an application context: not run by `flask db`
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from app import create_app
-
-    create_app().app_context().push()
 
 
 def get_engine():

@@ -90,7 +90,7 @@ def bench(engine: str, switches: int) -> dict[str, Any]:
 
             settings["image"] = OFFLINE_IMAGE
         root = make_demo_project(Path(tmp), **settings)
-        (root / ".gitignore").write_text(".env\n")
+        (root / ".gitignore").write_text(".env\n__pycache__/\n")
         git(root, "init", "-q", "-b", "main")
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "demo")

@@ -134,7 +134,7 @@ def repo(
 
 def on_main_with_branches(root: Path) -> Path:
     """`root` as a git repository on main, up, with branch databases on."""
-    (root / ".gitignore").write_text(".env\n")
+    (root / ".gitignore").write_text(".env\n__pycache__/\n")  # as a real repository has
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "the demo")

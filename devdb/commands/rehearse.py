@@ -4,12 +4,13 @@ rehearsed; one report answering the runbook's Data Safety Checklist with measure
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devdb.errors import DevdbError
+from devdb.progress import Progress
 from devdb.project.config import Config
 from devdb.rehearse.report import Report
 
@@ -18,8 +19,6 @@ if TYPE_CHECKING:
     from devdb.rehearse.synth import SynthResult
     from devdb.server.checkout import Project
     from devdb.server.engines.base import Server
-
-Progress = Callable[[str], None]
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """The rehearsal's report: by migration, the runbook's Data Safety Checklist answered with
-what was measured, and a verdict. JSON (as_dict), text and GitHub annotations."""
+what was measured, and a verdict. JSON (as_dict), text and GitHub annotations.
+
+Longer than most modules: the three renderings of one report and the checklist they share.
+"""
 
 from __future__ import annotations
 

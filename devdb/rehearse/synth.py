@@ -5,6 +5,9 @@ column types, NOT NULL (NULL on every 4th row of a nullable column), unique and 
 (sequential or mixed-radix values), single-column foreign keys (keys of the referenced table),
 CHECK constraints of the shapes `col IN (…)`, `col >= n`/`col > n`, enum labels, JSON, and
 vector dimensions. Columns with a default (identity, serial, now()) are left to it.
+
+Longer than most modules: the catalog read, the per-column plan and the COPY share the
+Table, Keys and Plan types; the binary value encoders live in encoders.py.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from devdb.errors import DevdbError, first_line
+from devdb.progress import Progress, silent
 from devdb.rehearse import encoders as enc
 from devdb.server.bookkeeping import SCHEMA as META_SCHEMA
 
 VectorSource = Callable[[int, int], Iterator[list[float]]]  # (dim, seed) -> unit vectors
-Progress = Callable[[str], None]
 
 STATS_SQL = (
     "SELECT coalesce(json_object_agg(format('%I.%I', n.nspname, c.relname), "
@@ -611,7 +614,7 @@ def fill_database(
     stats: dict[str, int] | None = None,
     seed: int = 0,
     vector_rows: int | None = None,
-    progress: Progress = lambda _m: None,
+    progress: Progress = silent,
 ) -> SynthResult:
     """Add synthetic rows to every user table of the database, referenced tables first;
     one transaction per table, ANALYZE at the end."""

@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cli import run_devdb  # noqa: E402
 from bench.engines import IMAGE, available  # noqa: E402
 from bench.synth import copy_demo  # noqa: E402
 
@@ -59,20 +60,7 @@ def log(message: str) -> None:
 
 def devdb(root: Path, *args: str, timeout: float = 3600) -> tuple[float, str]:
     """Run the real CLI; (wall seconds, stdout)."""
-    script = Path(sys.executable).parent / "devdb"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "devdb"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [*command, *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**env, "COLUMNS": "200"},
-        stdin=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - started
+    seconds, result = run_devdb(root, *args, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"devdb {' '.join(args)} failed:\n{result.stderr[-2000:]}")
     return seconds, result.stdout

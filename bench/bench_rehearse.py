@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cli import run_devdb  # noqa: E402
 from bench.engines import IMAGE, available  # noqa: E402
 from bench.synth import copy_demo  # noqa: E402
 
@@ -60,20 +60,7 @@ def log(message: str) -> None:
 
 def devdb(root: Path, *args: str, timeout: float = 3600) -> tuple[float, int, str]:
     """Run the real CLI; (wall seconds, exit code, stdout)."""
-    script = Path(sys.executable).parent / "devdb"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "devdb"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [*command, *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**env, "COLUMNS": "200"},
-        stdin=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - started
+    seconds, result = run_devdb(root, *args, timeout=timeout)
     # rehearse exits 1 with a report when a goal of the migration's own is missed (a lock)
     reported = args[0] == "rehearse" and result.stdout.lstrip().startswith("{")
     if result.returncode != 0 and not reported:

@@ -36,13 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cli import BIN, child_env, devdb_command, run_devdb  # noqa: E402
 from bench.synth import add_revision, generate_chain  # noqa: E402
 
 IMAGE = "devdb-offline/pgvector:pg18"
 LENGTHS = (10, 50, 200)
 ENGINES = ("docker", "embedded")
 RESULTS = ROOT / "bench" / "results" / "up_reset.json"
-BIN = Path(sys.executable).parent
 BENCH_LABEL = "devdb.bench"
 POLL = 0.05  # the plain recipe's readiness poll, as a careful person would write it
 
@@ -68,35 +68,11 @@ def median(values: list[float]) -> float | None:
 # --- running things ---------------------------------------------------------------------------
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The user's environment. PYTHONDONTWRITEBYTECODE is dropped: a user's install has its
-    bytecode cached, and compiling devdb's modules on every run would add ~1 s."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["COLUMNS"] = "200"
-    env.update(extra)
-    return env
-
-
-def devdb_command() -> list[str]:
-    script = BIN / "devdb"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "devdb"]
-
-
 def devdb(
     root: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
 ) -> tuple[float, dict[str, Any]]:
     """Run the real CLI in `root`; (wall seconds, parsed --json output or {})."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [*devdb_command(), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=child_env(**(env or {})),
-        stdin=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - started
+    seconds, result = run_devdb(root, *args, timeout=timeout, env=env)
     if result.returncode != 0:
         raise RuntimeError(
             f"devdb {' '.join(args)} exited {result.returncode} in {root}:\n{result.stderr[-2000:]}"

@@ -113,6 +113,18 @@ def create_from(server: Server, target: str, template: str) -> None:
         conn.execute(f"CREATE DATABASE {ident(target)} TEMPLATE {ident(template)}")
 
 
+@contextmanager
+def throwaway_copy(server: Server, name: str, template: str) -> Iterator[str]:
+    """`name`, made fresh from `template` (a leftover of that name is replaced), dropped
+    when the block ends however it ends."""
+    drop(server, name)
+    create_from(server, name, template)
+    try:
+        yield name
+    finally:
+        drop(server, name)
+
+
 def drop(server: Server, name: str) -> None:
     with _connect(server) as conn:
         conn.execute(f"ALTER DATABASE {ident(name)} IS_TEMPLATE false") if _is_template(

@@ -21,11 +21,11 @@ from devdb.copies.databases import create_database, ensure_extensions
 from devdb.copies.snapshots import (
     admin_connection,
     advisory_lock,
-    create_from,
     drop,
     exists,
     seal_template,
     snapshot_key,
+    throwaway_copy,
 )
 from devdb.errors import DevdbError, first_line
 from devdb.migrations.runner import AlembicTarget, script_heads
@@ -249,10 +249,7 @@ def clone(server: Server, template: str, project: Project, suffix: str) -> Itera
     """A scratch database cloned from the copy; dropped afterwards."""
     import os
 
-    name = f"{project.database[:30]}{RUN}{os.getpid()}_{suffix}"
-    drop(server, name)
-    create_from(server, name, template)
-    try:
+    with throwaway_copy(
+        server, f"{project.database[:30]}{RUN}{os.getpid()}_{suffix}", template
+    ) as name:
         yield name
-    finally:
-        drop(server, name)

@@ -9,7 +9,6 @@ the command starts it: `pytest`, `make test`, `tox`); another runner is judged b
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import tempfile
@@ -20,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devdb.copies.snapshots import create_from, drop
+from devdb.copies.snapshots import throwaway_copy
 from devdb.server.checkout import Project
 from devdb.server.engines.base import Server
 from devdb.server.envsync import app_environment, db_values
@@ -118,16 +117,6 @@ def run_tests(
     return run
 
 
-@contextlib.contextmanager
-def _clone(server: Server, source: str, name: str) -> Any:
-    drop(server, name)
-    create_from(server, name, source)
-    try:
-        yield name
-    finally:
-        drop(server, name)
-
-
 def _env(project: Project, server: Server, database: str) -> dict[str, str]:
     values, _, _ = db_values(project, server, database, test_database=database)
     return app_environment(project, values)
@@ -154,7 +143,7 @@ def rehearse_tests(
     ]
     for code, schema, cwd, source in plan:
         progress(f"tests: {code} code on the {schema} schema")
-        with _clone(server, source, f"{stem}_{code}_{schema}") as database:
+        with throwaway_copy(server, f"{stem}_{code}_{schema}", source) as database:
             runs.append(
                 run_tests(command, cwd, _env(project, server, database), code=code, schema=schema)
             )

@@ -475,7 +475,7 @@ def _describe(exc: BaseException, params: dict[str, Any]) -> dict[str, Any]:
     return info
 
 
-_FLASK_APP_PUSHED = False
+_FLASK_CHECKED: set = set()  # alembic.ini paths whose env.py this worker has looked at
 
 
 def _flask_migrate_root(ini: str) -> str | None:
@@ -513,11 +513,12 @@ def _push_flask_app(params: dict[str, Any]) -> None:
     """What `flask db` does before Alembic runs: load the app as the flask CLI finds it
     (FLASK_APP, from the environment or .flaskenv, else wsgi.py / app.py) and push its
     application context, once for this worker."""
-    global _FLASK_APP_PUSHED
-    if _FLASK_APP_PUSHED:
+    ini = str(params.get("ini_path") or "")
+    if ini in _FLASK_CHECKED:
         return
-    root = _flask_migrate_root(str(params.get("ini_path") or ""))
+    root = _flask_migrate_root(ini)
     if root is None:
+        _FLASK_CHECKED.add(ini)
         return
     from flask.cli import ScriptInfo
 
@@ -531,7 +532,7 @@ def _push_flask_app(params: dict[str, Any]) -> None:
     if root not in sys.path:
         sys.path.insert(0, root)
     ScriptInfo(app_import_path=spec).load_app().app_context().push()
-    _FLASK_APP_PUSHED = True
+    _FLASK_CHECKED.add(ini)  # not before: an app that fails to load says so on every request
 
 
 def _handle(request: dict[str, Any]) -> None:
